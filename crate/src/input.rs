@@ -1,0 +1,47 @@
+//! What goes into the core.
+
+use serde_json::Value;
+
+use crate::props::PropsPatch;
+
+/// One happening in the runtime, already decoded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Properties set by the page (all of them once at load, then the changed ones).
+    Props(PropsPatch),
+    /// A component method was called.
+    Call(Call),
+    /// live-pusher `bindstatechange`; `message` is the detail's message (for 1020, the member list).
+    Pusher { code: i64, message: Option<String> },
+    /// live-pusher `binderror`.
+    PusherError { code: i64, message: Option<String> },
+    /// live-player `bindstatechange` from the player rendered in `slot` for `user`.
+    Player { slot: usize, user: String, code: i64 },
+    /// The answer to request `id`: a reply with a status, or a transport failure.
+    Reply { id: u32, result: Result<Reply, String> },
+    /// Timer `id` fired.
+    Timer(u32),
+    /// The component left the page.
+    Detached,
+}
+
+/// An HTTP reply as `wx.request` gives it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub data: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    Start,
+    Stop,
+    Pause,
+    Resume,
+    SwitchCamera,
+    ExitRoom,
+    /// `enableVideo(enable, userID)`; `None` (a falsy userID) means the local camera.
+    EnableVideo { enable: bool, user: Option<String> },
+    /// `enableAudio(enable, userID)`; `None` means the local microphone.
+    EnableAudio { enable: bool, user: Option<String> },
+}

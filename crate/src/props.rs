@@ -1,0 +1,96 @@
+//! The component properties the core needs (the view reads the others straight from the properties).
+
+/// The three 2019 layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// One remote stream full view, the local camera in a small window: rooms of 2.
+    BigSmall,
+    /// Local camera full view, remote streams in a column at the right: rooms of 4.
+    Float,
+    /// 2 × 2 tiles: rooms of 4.
+    Grid,
+}
+
+impl Template {
+    /// Remote member slots of the layout.
+    pub fn capacity(self) -> usize {
+        match self {
+            Template::BigSmall => 1,
+            Template::Float | Template::Grid => 3,
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Template> {
+        match name {
+            "bigsmall" => Some(Template::BigSmall),
+            "float" => Some(Template::Float),
+            "grid" => Some(Template::Grid),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Template::BigSmall => "bigsmall",
+            Template::Float => "float",
+            Template::Grid => "grid",
+        }
+    }
+}
+
+/// Current property values, with the 2019 defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Props {
+    pub room_id: u64,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_sig: String,
+    pub sdk_app_id: u64,
+    pub private_map_key: String,
+    pub template: Template,
+    pub debug: bool,
+    pub enable_im: bool,
+    pub use_cloud: bool,
+    pub autoplay: bool,
+    pub pure_audio_push_mod: u64,
+    pub record_id: Option<u64>,
+}
+
+impl Default for Props {
+    fn default() -> Self {
+        Props {
+            room_id: 0,
+            user_id: String::new(),
+            user_name: String::new(),
+            user_sig: String::new(),
+            sdk_app_id: 0,
+            private_map_key: String::new(),
+            template: Template::Float,
+            debug: false,
+            enable_im: false,
+            use_cloud: true,
+            autoplay: false,
+            pure_audio_push_mod: 0,
+            record_id: None,
+        }
+    }
+}
+
+/// Properties that changed; `None` means unchanged. `record_id: Some(None)` sets it back to null.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PropsPatch {
+    pub room_id: Option<u64>,
+    pub user_id: Option<String>,
+    pub user_name: Option<String>,
+    pub user_sig: Option<String>,
+    pub sdk_app_id: Option<u64>,
+    pub private_map_key: Option<String>,
+    /// The raw name, so an unknown layout can be reported by name.
+    pub template: Option<String>,
+    pub debug: Option<bool>,
+    pub enable_im: Option<bool>,
+    pub use_cloud: Option<bool>,
+    pub autoplay: Option<bool>,
+    pub pure_audio_push_mod: Option<u64>,
+    pub record_id: Option<Option<u64>>,
+}

@@ -1,0 +1,705 @@
+//! The room state machine.
+
+use std::collections::VecDeque;
+
+use serde_json::{json, Value};
+
+use crate::codec::DecodeError;
+use crate::input::{Call, Input, Reply};
+use crate::output::{Event, Level, Output, PlayerCmd, PusherCmd};
+use crate::props::{Props, PropsPatch, Template};
+use crate::slots::{self, Listed, Member};
+use crate::urls;
+use crate::view::{self, View};
+
+/// RoomEvent codes. The negative ones with tag `error` are the 2019 codes and keep their meaning.
+pub mod codes {
+    /// pusher -1301.
+    pub const CAMERA_FAILED: i64 = -4;
+    /// pusher -1302.
+    pub const MIC_FAILED: i64 = -5;
+    /// pusher -1307.
+    pub const PUSH_DISCONNECTED: i64 = -6;
+    /// pusher binderror 10001 / 10002.
+    pub const NO_PERMISSION: i64 = -7;
+    /// more members than the layout has slots.
+    pub const ROOM_FULL: i64 = -8;
+    /// the room signature could not be had.
+    pub const ROOM_SIG_FAILED: i64 = -9;
+    /// pusher 1019.
+    pub const JOIN_FAILED: i64 = -10;
+    /// tag `warning`: an input the core could not use (it was ignored).
+    pub const BAD_INPUT: i64 = -1;
+}
+
+/// Wait before the one retry of a failed room-signature request, as in 2019.
+const SIG_RETRY_MS: u32 = 1000;
+/// How long after 2004 bigsmall keeps its poster up, so the first frame is on screen when it goes.
+const LIVE_DELAY_MS: u32 = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TimerKind {
+    SigRetry,
+    Live { slot: usize },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Not in a room and not trying to be.
+    Idle,
+    /// Room-signature request `req` in flight; `failures` so far.
+    Signing { req: u32, failures: u8 },
+    /// Waiting for the retry timer after one failure.
+    Retrying { timer: u32 },
+    /// Signature had, push URL handed to the pusher.
+    Pushing,
+}
+
+/// One `<webrtc-room>`: feed it [`Input`]s, drain its [`Output`]s.
+#[derive(Debug)]
+pub struct Room {
+    props: Props,
+    phase: Phase,
+    push_url: String,
+    slots: Vec<Option<Member>>,
+    /// The last member list, so a layout change can seat users who had no room before.
+    roster: Vec<Listed>,
+    timers: Vec<(u32, TimerKind)>,
+    next_id: u32,
+    now_ms: f64,
+    detached: bool,
+    /// What the view shows now (the last patch applied).
+    shown: View,
+    /// Property writes (local camera / mic) to go out with the next patch.
+    extra_patch: Vec<(String, Value)>,
+    out: VecDeque<Output>,
+}
+
+impl Default for Room {
+    fn default() -> Self {
+        Room::new()
+    }
+}
+
+impl Room {
+    pub fn new() -> Room {
+        let props = Props::default();
+        Room {
+            slots: vec![None; props.template.capacity()],
+            props,
+            phase: Phase::Idle,
+            push_url: String::new(),
+            roster: Vec::new(),
+            timers: Vec::new(),
+            next_id: 1,
+            now_ms: 0.0,
+            detached: false,
+            shown: View::initial(),
+            extra_patch: Vec::new(),
+            out: VecDeque::new(),
+        }
+    }
+
+    pub fn props(&self) -> &Props {
+        &self.props
+    }
+
+    /// User ids by slot (`None` for an empty slot).
+    pub fn seated(&self) -> Vec<Option<&str>> {
+        self.slots
+            .iter()
+            .map(|slot| slot.as_ref().map(|m| m.id.as_str()))
+            .collect()
+    }
+
+    pub fn push_url(&self) -> &str {
+        &self.push_url
+    }
+
+    /// Whether a signature request or retry is pending or the pusher has its URL.
+    pub fn is_active(&self) -> bool {
+        self.phase != Phase::Idle
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Runs one input at `now_ms` (the caller's clock, used for the request's `random`).
+    pub fn handle_input(&mut self, now_ms: f64, input: Input) {
+        if self.detached {
+            return;
+        }
+        self.now_ms = now_ms;
+        match input {
+            Input::Props(patch) => self.set_props(patch),
+            Input::Call(call) => self.call(call),
+            Input::Pusher { code, message } => self.pusher_state(code, message),
+            Input::PusherError { code, message } => self.pusher_error(code, message),
+            Input::Player { slot, user, code } => self.player_state(slot, &user, code),
+            Input::Reply { id, result } => self.reply(id, result),
+            Input::Timer(id) => self.timer(id),
+            Input::Detached => {
+                self.leave();
+                self.detached = true;
+            }
+        }
+        self.flush_view();
+    }
+
+    /// Reports an input that could not be decoded; the state is untouched.
+    pub fn reject_input(&mut self, err: DecodeError) {
+        if self.detached {
+            return;
+        }
+        self.log(Level::Warn, format!("webrtc-room: input ignored: {err}"));
+        self.event("warning", codes::BAD_INPUT, err.to_string().into());
+    }
+
+    // ----- outputs -----
+
+    fn event(&mut self, tag: &'static str, code: i64, detail: Value) {
+        self.out.push_back(Output::Event(Event { tag, code, detail }));
+    }
+
+    fn error(&mut self, code: i64, message: String) {
+        self.log(
+            Level::Error,
+            format!("webrtc-room: error {code}: {message}"),
+        );
+        self.event("error", code, message.into());
+    }
+
+    fn log(&mut self, level: Level, text: String) {
+        self.out.push_back(Output::Log { level, text });
+    }
+
+    /// Info lines go out only when `debug` is on.
+    fn debug_log(&mut self, text: impl FnOnce() -> String) {
+        if self.props.debug {
+            self.log(Level::Info, text());
+        }
+    }
+
+    fn alloc_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        id
+    }
+
+    fn arm(&mut self, kind: TimerKind, ms: u32) -> u32 {
+        let id = self.alloc_id();
+        self.timers.push((id, kind));
+        self.out.push_back(Output::Timer { id, ms });
+        id
+    }
+
+    fn disarm(&mut self, matches: impl Fn(&TimerKind) -> bool) {
+        let mut kept = Vec::with_capacity(self.timers.len());
+        for (id, kind) in std::mem::take(&mut self.timers) {
+            if matches(&kind) {
+                self.out.push_back(Output::ClearTimer(id));
+            } else {
+                kept.push((id, kind));
+            }
+        }
+        self.timers = kept;
+    }
+
+    fn flush_view(&mut self) {
+        let now = View {
+            push_url: self.push_url.clone(),
+            slots: self.slots.clone(),
+        };
+        let mut patch = std::mem::take(&mut self.extra_patch);
+        view::diff(&self.shown, &now, &mut patch);
+        self.shown = now;
+        if !patch.is_empty() {
+            self.out.push_back(Output::SetData(patch));
+        }
+    }
+
+    // ----- properties -----
+
+    fn set_props(&mut self, patch: PropsPatch) {
+        let p = &mut self.props;
+        macro_rules! take {
+            ($($field:ident),*) => {$( if let Some(v) = patch.$field { p.$field = v; } )*};
+        }
+        take!(
+            room_id,
+            user_id,
+            user_name,
+            user_sig,
+            sdk_app_id,
+            private_map_key,
+            debug,
+            enable_im,
+            use_cloud,
+            autoplay,
+            pure_audio_push_mod,
+            record_id
+        );
+        if let Some(name) = patch.template {
+            match Template::parse(&name) {
+                Some(template) => self.set_template(template),
+                None => {
+                    // 2019 laid any unknown name out like float; keep that, but say so.
+                    self.set_template(Template::Float);
+                    self.event(
+                        "warning",
+                        codes::BAD_INPUT,
+                        format!("unknown template '{name}': use bigsmall, float or grid; showing float").into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Switching layout keeps the room: members are laid into the new slots, in order; those
+    /// who do not fit are refused (-8) and seated again if a later layout has room for them.
+    fn set_template(&mut self, template: Template) {
+        if template == self.props.template {
+            return;
+        }
+        self.props.template = template;
+        self.disarm(|kind| matches!(kind, TimerKind::Live { .. }));
+        let mut refused: Vec<String> = slots::resize(&mut self.slots, template.capacity())
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let roster = self.roster.clone();
+        let seating = slots::reseat(&mut self.slots, &roster, self.props.autoplay);
+        refused.extend(seating.refused);
+        refused.dedup();
+        self.refuse(&refused);
+    }
+
+    // ----- methods -----
+
+    fn call(&mut self, call: Call) {
+        match call {
+            Call::Start => self.start(),
+            Call::Stop | Call::ExitRoom => self.leave(),
+            Call::Pause => self.all_media(PusherCmd::Pause, PlayerCmd::Pause),
+            Call::Resume => self.all_media(PusherCmd::Resume, PlayerCmd::Resume),
+            Call::SwitchCamera => self.out.push_back(Output::Pusher(PusherCmd::SwitchCamera)),
+            Call::EnableVideo { enable, user } => self.enable_video(enable, user),
+            Call::EnableAudio { enable, user } => self.enable_audio(enable, user),
+        }
+    }
+
+    fn all_media(&mut self, pusher: PusherCmd, player: PlayerCmd) {
+        self.out.push_back(Output::Pusher(pusher));
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].is_some() {
+                self.out.push_back(Output::Player { slot, cmd: player });
+            }
+        }
+    }
+
+    fn enable_video(&mut self, enable: bool, user: Option<String>) {
+        let Some(user) = user else {
+            self.extra_patch.push(("enableCamera".into(), enable.into()));
+            return;
+        };
+        let Some(slot) = self.member_slot("enableVideo", &user) else {
+            return;
+        };
+        let member = self.slots[slot].as_mut().expect("member_slot found it");
+        if member.video != enable {
+            member.video = enable;
+            let cmd = if enable {
+                PlayerCmd::Play
+            } else {
+                PlayerCmd::Stop
+            };
+            self.out.push_back(Output::Player { slot, cmd });
+        }
+    }
+
+    fn enable_audio(&mut self, enable: bool, user: Option<String>) {
+        let Some(user) = user else {
+            self.extra_patch.push(("muted".into(), (!enable).into()));
+            return;
+        };
+        if let Some(slot) = self.member_slot("enableAudio", &user) {
+            self.slots[slot].as_mut().expect("member_slot found it").muted = !enable;
+        }
+    }
+
+    fn member_slot(&mut self, method: &str, user: &str) -> Option<usize> {
+        let slot = slots::find(&self.slots, user);
+        if slot.is_none() {
+            self.event(
+                "warning",
+                codes::BAD_INPUT,
+                format!("{method}: user '{user}' is not shown in this room").into(),
+            );
+        }
+        slot
+    }
+
+    fn start(&mut self) {
+        if self.phase != Phase::Idle {
+            // Entering again (a page may call start() after changing roomID): leave cleanly first.
+            self.leave();
+        }
+        let p = &self.props;
+        let missing = [
+            (p.sdk_app_id == 0, "sdkAppID"),
+            (p.room_id == 0, "roomID"),
+            (p.user_id.is_empty(), "userID"),
+            (p.user_sig.is_empty(), "userSig"),
+        ]
+        .into_iter()
+        .filter_map(|(absent, name)| absent.then_some(name))
+        .collect::<Vec<_>>();
+        if !missing.is_empty() {
+            self.error(
+                codes::ROOM_SIG_FAILED,
+                format!(
+                    "start(): {} not set; set them (userSig from your signing service) before calling start()",
+                    missing.join(", ")
+                ),
+            );
+            return;
+        }
+        self.request_sig(0);
+    }
+
+    fn request_sig(&mut self, failures: u8) {
+        let p = &self.props;
+        let url = urls::sig_request_url(
+            p.use_cloud,
+            p.sdk_app_id,
+            &p.user_id,
+            &p.user_sig,
+            self.now_ms.max(0.0) as u64,
+        );
+        let data = json!({
+            "ReqHead": {"Cmd": 1, "SeqNo": 1, "BusType": 7, "GroupId": p.room_id},
+            "ReqBody": {
+                "PrivMapEncrypt": p.private_map_key,
+                "TerminalType": 1,
+                "FromType": 3,
+                "SdkVersion": 26280566
+            }
+        });
+        let (room, user) = (p.room_id, p.user_id.clone());
+        let id = self.alloc_id();
+        self.phase = Phase::Signing { req: id, failures };
+        self.debug_log(|| format!("webrtc-room: room signature request {url}"));
+        self.log(
+            Level::Info,
+            format!("webrtc-room: requesting room signature (room {room}, user {user})"),
+        );
+        self.out.push_back(Output::Request {
+            id,
+            url,
+            method: "POST",
+            data,
+        });
+    }
+
+    /// Leaves the room: stops pusher and players, cancels the pending request and every timer.
+    fn leave(&mut self) {
+        match std::mem::replace(&mut self.phase, Phase::Idle) {
+            Phase::Idle => {}
+            Phase::Signing { req, .. } => self.out.push_back(Output::Abort(req)),
+            Phase::Retrying { .. } => {}
+            Phase::Pushing => self.out.push_back(Output::Pusher(PusherCmd::Stop)),
+        }
+        self.disarm(|_| true);
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].take().is_some() {
+                self.out.push_back(Output::Player {
+                    slot,
+                    cmd: PlayerCmd::Stop,
+                });
+            }
+        }
+        self.roster.clear();
+        self.push_url.clear();
+    }
+
+    // ----- the signature reply -----
+
+    fn reply(&mut self, id: u32, result: Result<Reply, String>) {
+        let Phase::Signing { req, failures } = self.phase else {
+            return;
+        };
+        if req != id {
+            return;
+        }
+        match sig_from_reply(result) {
+            Ok(room_sig) => {
+                let p = &self.props;
+                self.push_url = urls::push_url(
+                    p.sdk_app_id,
+                    p.room_id,
+                    &p.user_id,
+                    &room_sig,
+                    p.pure_audio_push_mod,
+                    p.record_id,
+                );
+                self.phase = Phase::Pushing;
+                self.debug_log(|| "webrtc-room: room signature received, pushing".into());
+            }
+            Err(reason) if failures == 0 => {
+                self.log(
+                    Level::Warn,
+                    format!("webrtc-room: room signature failed ({reason}); retrying in 1 s"),
+                );
+                let timer = self.arm(TimerKind::SigRetry, SIG_RETRY_MS);
+                self.phase = Phase::Retrying { timer };
+            }
+            Err(reason) => {
+                self.phase = Phase::Idle;
+                self.error(
+                    codes::ROOM_SIG_FAILED,
+                    format!("room signature request failed twice: {reason}"),
+                );
+            }
+        }
+    }
+
+    fn timer(&mut self, id: u32) {
+        let Some(pos) = self.timers.iter().position(|(t, _)| *t == id) else {
+            return;
+        };
+        let (_, kind) = self.timers.remove(pos);
+        match kind {
+            TimerKind::SigRetry => {
+                if self.phase == (Phase::Retrying { timer: id }) {
+                    self.request_sig(1);
+                }
+            }
+            TimerKind::Live { slot } => {
+                if let Some(Some(member)) = self.slots.get_mut(slot) {
+                    member.live = true;
+                }
+            }
+        }
+    }
+
+    // ----- live-pusher -----
+
+    fn pusher_state(&mut self, code: i64, message: Option<String>) {
+        match code {
+            1002 => self.debug_log(|| "webrtc-room: push started".into()),
+            1018 => {
+                if self.phase == Phase::Pushing {
+                    self.event("enter_room", 0, json!({"roomID": self.props.room_id}));
+                }
+            }
+            1019 => self.error(
+                codes::JOIN_FAILED,
+                "the pusher left the room (1019); call start() to enter again".into(),
+            ),
+            1020 => self.member_list(message),
+            1021 => {
+                if self.phase != Phase::Idle {
+                    self.debug_log(|| "webrtc-room: network changed (1021), entering again".into());
+                    self.leave();
+                    self.request_sig(0);
+                }
+            }
+            5000 => {
+                self.debug_log(|| "webrtc-room: app went to background (5000), leaving".into());
+                self.leave();
+            }
+            -1301 => self.fail_and_leave(codes::CAMERA_FAILED, "the camera could not be opened (-1301)"),
+            -1302 => self.fail_and_leave(codes::MIC_FAILED, "the microphone could not be opened (-1302)"),
+            -1307 => self.fail_and_leave(
+                codes::PUSH_DISCONNECTED,
+                "the push connection was lost and could not be restored (-1307)",
+            ),
+            _ => self.debug_log(|| format!("webrtc-room: pusher state {code}")),
+        }
+    }
+
+    fn fail_and_leave(&mut self, code: i64, message: &str) {
+        self.error(code, message.into());
+        self.leave();
+    }
+
+    fn pusher_error(&mut self, code: i64, message: Option<String>) {
+        let text = match code {
+            10001 => "no camera permission (10001): allow the camera for this mini-program in its settings, then enter again".to_string(),
+            10002 => "no microphone permission (10002): allow the microphone for this mini-program in its settings, then enter again".to_string(),
+            _ => match message.filter(|m| !m.is_empty()) {
+                Some(m) => format!("live-pusher error {code}: {m}"),
+                None => format!("live-pusher error {code}: no camera or microphone permission"),
+            },
+        };
+        self.error(codes::NO_PERMISSION, text);
+    }
+
+    fn member_list(&mut self, message: Option<String>) {
+        if self.phase != Phase::Pushing {
+            return;
+        }
+        let list = match message.as_deref().map(parse_member_list) {
+            Some(Ok((list, skipped))) => {
+                if !skipped.is_empty() {
+                    self.event(
+                        "warning",
+                        codes::BAD_INPUT,
+                        format!(
+                            "member list (1020): entries without userid or playurl skipped: {}",
+                            skipped.join(", ")
+                        )
+                        .into(),
+                    );
+                }
+                list
+            }
+            Some(Err(why)) => {
+                self.event(
+                    "warning",
+                    codes::BAD_INPUT,
+                    format!("member list (1020) ignored: {why}").into(),
+                );
+                return;
+            }
+            None => {
+                self.event(
+                    "warning",
+                    codes::BAD_INPUT,
+                    "member list (1020) ignored: no message".into(),
+                );
+                return;
+            }
+        };
+        self.roster = slots::clean_list(list, &self.props.user_id);
+        let roster = self.roster.clone();
+        let seating = slots::reseat(&mut self.slots, &roster, self.props.autoplay);
+        for (slot, user) in &seating.left {
+            let slot = *slot;
+            self.disarm(|kind| *kind == TimerKind::Live { slot });
+            self.event("member_leave", 0, json!({"userID": user}));
+        }
+        for (_, user) in &seating.joined {
+            self.event("member_join", 0, json!({"userID": user}));
+        }
+        self.refuse(&seating.refused);
+    }
+
+    fn refuse(&mut self, users: &[String]) {
+        if users.is_empty() {
+            return;
+        }
+        let template = self.props.template;
+        self.error(
+            codes::ROOM_FULL,
+            format!(
+                "the room is over capacity: the {} layout holds {} people; not shown: {}",
+                template.name(),
+                template.capacity() + 1,
+                users.join(", ")
+            ),
+        );
+    }
+
+    // ----- live-player -----
+
+    fn player_state(&mut self, slot: usize, user: &str, code: i64) {
+        let Some(Some(member)) = self.slots.get_mut(slot) else {
+            return;
+        };
+        if member.id != user {
+            return; // a player that was already replaced
+        }
+        match code {
+            2007 => member.loading = true,
+            2004 => {
+                member.loading = false;
+                let wants_live = !member.live && self.props.template == Template::BigSmall;
+                let live = TimerKind::Live { slot };
+                if wants_live && !self.timers.iter().any(|(_, kind)| *kind == live) {
+                    self.arm(live, LIVE_DELAY_MS);
+                }
+            }
+            -2301 => {
+                self.slots[slot] = None;
+                self.disarm(|kind| *kind == TimerKind::Live { slot });
+                self.out.push_back(Output::Player {
+                    slot,
+                    cmd: PlayerCmd::Stop,
+                });
+                self.log(
+                    Level::Warn,
+                    format!("webrtc-room: stream of '{user}' lost for good (-2301)"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The roomsig from a signature reply: `JSON.stringify(RspBody)` when neither the top-level
+/// `ErrorCode` nor `RspHead.ErrorCode` reports an error.
+fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
+    let reply = result?;
+    if !(200..300).contains(&reply.status) {
+        return Err(format!("HTTP status {}", reply.status));
+    }
+    let data = &reply.data;
+    let info = |v: &Value| {
+        v.get("ErrorInfo")
+            .and_then(Value::as_str)
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default()
+    };
+    if !data.is_object() {
+        return Err("the reply is not a JSON object".into());
+    }
+    if let Some(code) = data.get("ErrorCode").filter(|c| truthy(c)) {
+        return Err(format!("ErrorCode {code}{}", info(data)));
+    }
+    let head = data.get("RspHead").ok_or("the reply has no RspHead")?;
+    match head.get("ErrorCode") {
+        Some(code) if code.as_f64() == Some(0.0) => {}
+        Some(code) => return Err(format!("RspHead.ErrorCode {code}{}", info(head))),
+        None => return Err("the reply has no RspHead.ErrorCode".into()),
+    }
+    let body = data.get("RspBody").ok_or("the reply has no RspBody")?;
+    Ok(body.to_string())
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// `{"userlist": [{"userid": "...", "playurl": "..."}]}`; entries lacking either field are
+/// returned apart (as JSON text) so the rest of the list still counts.
+fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String> {
+    let value: Value =
+        serde_json::from_str(message).map_err(|e| format!("message is not JSON ({e})"))?;
+    let list = value
+        .get("userlist")
+        .and_then(Value::as_array)
+        .ok_or("message has no userlist array")?;
+    let mut members = Vec::with_capacity(list.len());
+    let mut skipped = Vec::new();
+    for entry in list {
+        let field = |name: &str| entry.get(name).and_then(Value::as_str).unwrap_or("");
+        let (id, src) = (field("userid"), field("playurl"));
+        if id.is_empty() || src.is_empty() {
+            skipped.push(entry.to_string());
+            continue;
+        }
+        members.push(Listed {
+            id: id.into(),
+            src: src.into(),
+        });
+    }
+    Ok((members, skipped))
+}

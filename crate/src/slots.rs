@@ -1,0 +1,204 @@
+//! Who sits in which remote slot. Pure functions over the slot array, so the invariants (nobody seated
+//! twice, seated users never move, capacity never exceeded) are property-tested on their own.
+
+/// One entry of a 1020 member list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub src: String,
+}
+
+/// A seated remote member and what its player shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub src: String,
+    /// 2007 seen, 2004 not yet.
+    pub loading: bool,
+    /// Played for a moment after 2004 (bigsmall drops its poster then).
+    pub live: bool,
+    /// `enableAudio(false, id)`.
+    pub muted: bool,
+    /// What `enableVideo` last asked for; starts as the `autoplay` property, like 2019.
+    pub video: bool,
+}
+
+impl Member {
+    pub fn new(listed: &Listed, video: bool) -> Member {
+        Member {
+            id: listed.id.clone(),
+            src: listed.src.clone(),
+            loading: false,
+            live: false,
+            muted: false,
+            video,
+        }
+    }
+}
+
+/// What one re-seating did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seating {
+    /// `(slot, userID)` newly seated.
+    pub joined: Vec<(usize, String)>,
+    /// `(slot, userID)` no longer listed, slot freed.
+    pub left: Vec<(usize, String)>,
+    /// Listed users for whom no slot was free.
+    pub refused: Vec<String>,
+}
+
+/// Drops duplicate and empty ids and the local user, keeping the first entry of each user.
+pub fn clean_list(list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
+    let mut clean: Vec<Listed> = Vec::with_capacity(list.len());
+    for entry in list {
+        if entry.id.is_empty() || entry.id == self_id || clean.iter().any(|e| e.id == entry.id) {
+            continue;
+        }
+        clean.push(entry);
+    }
+    clean
+}
+
+/// Applies a member list: frees the slots of users no longer listed, then seats listed users who
+/// have no slot in the first free one, in list order. Seated users keep their slot (a changed play
+/// URL is taken over in place).
+pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed], video_default: bool) -> Seating {
+    let mut seating = Seating::default();
+    for (index, slot) in slots.iter_mut().enumerate() {
+        let Some(member) = slot else { continue };
+        match roster.iter().find(|listed| listed.id == member.id) {
+            None => {
+                seating.left.push((index, member.id.clone()));
+                *slot = None;
+            }
+            Some(listed) if listed.src != member.src => {
+                *member = Member::new(listed, member.video);
+            }
+            Some(_) => {}
+        }
+    }
+    for listed in roster {
+        if slots.iter().flatten().any(|member| member.id == listed.id) {
+            continue;
+        }
+        match slots.iter().position(Option::is_none) {
+            Some(index) => {
+                slots[index] = Some(Member::new(listed, video_default));
+                seating.joined.push((index, listed.id.clone()));
+            }
+            None => seating.refused.push(listed.id.clone()),
+        }
+    }
+    seating
+}
+
+/// Lays the seated members out for a new capacity, keeping their order; returns the members that
+/// no longer fit. Players are re-created by the new layout, so their play state starts afresh.
+pub fn resize(slots: &mut Vec<Option<Member>>, capacity: usize) -> Vec<Member> {
+    let mut seated: Vec<Member> = slots.drain(..).flatten().collect();
+    for member in &mut seated {
+        member.loading = false;
+        member.live = false;
+    }
+    let dropped = if seated.len() > capacity {
+        seated.split_off(capacity)
+    } else {
+        Vec::new()
+    };
+    slots.extend(seated.into_iter().map(Some));
+    slots.resize(capacity, None);
+    dropped
+}
+
+/// The slot `user` sits in.
+pub fn find(slots: &[Option<Member>], user: &str) -> Option<usize> {
+    slots
+        .iter()
+        .position(|slot| slot.as_ref().is_some_and(|member| member.id == user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(ids: &[&str]) -> Vec<Listed> {
+        ids.iter()
+            .map(|id| Listed {
+                id: id.to_string(),
+                src: format!("room://x?userid={id}"),
+            })
+            .collect()
+    }
+
+    fn ids(slots: &[Option<Member>]) -> Vec<&str> {
+        slots
+            .iter()
+            .map(|s| s.as_ref().map_or("", |m| m.id.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn newcomers_take_first_free_slot_and_seated_stay() {
+        let mut slots = vec![None, None, None];
+        reseat(&mut slots, &list(&["a", "b", "c"]), true);
+        assert_eq!(ids(&slots), ["a", "b", "c"]);
+        let s = reseat(&mut slots, &list(&["b", "c"]), true);
+        assert_eq!(ids(&slots), ["", "b", "c"]);
+        assert_eq!(s.left, vec![(0, "a".to_string())]);
+        let s = reseat(&mut slots, &list(&["b", "c", "d", "e"]), true);
+        assert_eq!(ids(&slots), ["d", "b", "c"]);
+        assert_eq!(s.joined, vec![(0, "d".to_string())]);
+        assert_eq!(s.refused, vec!["e".to_string()]);
+    }
+
+    #[test]
+    fn leavers_are_freed_before_newcomers_are_seated() {
+        let mut slots = vec![None];
+        reseat(&mut slots, &list(&["a"]), true);
+        let s = reseat(&mut slots, &list(&["b", "c"]), true);
+        assert_eq!(ids(&slots), ["b"]);
+        assert_eq!(s.refused, vec!["c".to_string()]);
+    }
+
+    #[test]
+    fn changed_play_url_is_taken_over_in_place() {
+        let mut slots = vec![None, None];
+        reseat(&mut slots, &list(&["a"]), true);
+        slots[0].as_mut().unwrap().loading = true;
+        let moved = vec![Listed {
+            id: "a".into(),
+            src: "room://y".into(),
+        }];
+        let s = reseat(&mut slots, &moved, true);
+        assert_eq!(s, Seating::default());
+        let member = slots[0].as_ref().unwrap();
+        assert_eq!(member.src, "room://y");
+        assert!(!member.loading);
+    }
+
+    #[test]
+    fn clean_list_drops_self_duplicates_and_empty_ids() {
+        let mut raw = list(&["a", "me", "", "a", "b"]);
+        raw[3].src = "other".into();
+        let clean = clean_list(raw, "me");
+        assert_eq!(
+            clean.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(clean[0].src, "room://x?userid=a");
+    }
+
+    #[test]
+    fn resize_keeps_order_and_returns_overflow() {
+        let mut slots = vec![None, None, None];
+        reseat(&mut slots, &list(&["a", "b", "c"]), true);
+        slots[0] = None;
+        let dropped = resize(&mut slots, 1);
+        assert_eq!(ids(&slots), ["b"]);
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].id, "c");
+        let dropped = resize(&mut slots, 3);
+        assert!(dropped.is_empty());
+        assert_eq!(ids(&slots), ["b", "", ""]);
+    }
+}

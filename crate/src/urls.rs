@@ -1,0 +1,109 @@
+//! The two URLs of the legacy room protocol. Every query value is percent-encoded the way
+//! `encodeURIComponent` does it (2019 put userID and userSig in raw, which broke on `&`, `=`, `#`,
+//! `+` and non-ASCII identifiers).
+
+use std::fmt::Write;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Characters `encodeURIComponent` leaves alone.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// `encodeURIComponent` for a Rust string (UTF-8 bytes as `%XX`).
+pub fn encode_component(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+const CLOUD_ENDPOINT: &str = "https://official.opensso.tencent-cloud.com/v4/openim/jsonvideoapp";
+const LEGACY_ENDPOINT: &str = "https://yun.tim.qq.com/v4/openim/jsonvideoapp";
+
+/// The room-signature request URL; `random` is the caller's millisecond clock, as in 2019.
+pub fn sig_request_url(
+    use_cloud: bool,
+    sdk_app_id: u64,
+    user_id: &str,
+    user_sig: &str,
+    random: u64,
+) -> String {
+    let endpoint = if use_cloud {
+        CLOUD_ENDPOINT
+    } else {
+        LEGACY_ENDPOINT
+    };
+    format!(
+        "{endpoint}?sdkappid={sdk_app_id}&identifier={}&usersig={}&random={random}&contenttype=json",
+        encode_component(user_id),
+        encode_component(user_sig),
+    )
+}
+
+/// The live-pusher URL that enters the room. `bizbuf` is added when pure-audio push or a record id
+/// is set, holding only the keys that are set.
+pub fn push_url(
+    sdk_app_id: u64,
+    room_id: u64,
+    user_id: &str,
+    room_sig: &str,
+    pure_audio_push_mod: u64,
+    record_id: Option<u64>,
+) -> String {
+    let mut url = format!(
+        "room://cloud.tencent.com?sdkappid={sdk_app_id}&roomid={room_id}&userid={}&roomsig={}",
+        encode_component(user_id),
+        encode_component(room_sig),
+    );
+    let record_id = record_id.filter(|&id| id != 0);
+    if pure_audio_push_mod != 0 || record_id.is_some() {
+        let mut params = Vec::new();
+        if pure_audio_push_mod != 0 {
+            params.push(format!("\"pure_audio_push_mod\":{pure_audio_push_mod}"));
+        }
+        if let Some(id) = record_id {
+            params.push(format!("\"record_id\":{id}"));
+        }
+        let bizbuf = format!("{{\"Str_uc_params\":{{{}}}}}", params.join(","));
+        let _ = write!(url, "&bizbuf={}", encode_component(&bizbuf));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_like_encode_uri_component() {
+        assert_eq!(encode_component("a&b=c"), "a%26b%3Dc");
+        assert_eq!(encode_component("张三"), "%E5%BC%A0%E4%B8%89");
+        assert_eq!(encode_component("-_.!~*'()"), "-_.!~*'()");
+        assert_eq!(encode_component("a b+c/d?e#f%"), "a%20b%2Bc%2Fd%3Fe%23f%25");
+        assert_eq!(encode_component("😀"), "%F0%9F%98%80");
+    }
+
+    #[test]
+    fn bizbuf_holds_only_the_keys_that_are_set() {
+        let plain = push_url(1, 2, "u", "{}", 0, None);
+        assert!(!plain.contains("bizbuf"));
+        let audio = push_url(1, 2, "u", "{}", 1, None);
+        assert!(audio.ends_with(&format!(
+            "&bizbuf={}",
+            encode_component(r#"{"Str_uc_params":{"pure_audio_push_mod":1}}"#)
+        )));
+        let both = push_url(1, 2, "u", "{}", 2, Some(77));
+        assert!(both.ends_with(&format!(
+            "&bizbuf={}",
+            encode_component(r#"{"Str_uc_params":{"pure_audio_push_mod":2,"record_id":77}}"#)
+        )));
+        let record = push_url(1, 2, "u", "{}", 0, Some(5));
+        assert!(record.ends_with(&encode_component(r#"{"Str_uc_params":{"record_id":5}}"#)));
+    }
+}

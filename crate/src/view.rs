@@ -1,0 +1,128 @@
+//! What the component's view shows, and the smallest setData patch from one view to the next.
+//! The room mutates its state freely during an input; at the end the view is derived from it and
+//! diffed against what was last sent, so each input costs at most one setData carrying only
+//! the paths that changed.
+
+use serde_json::{Map, Value};
+
+use crate::slots::Member;
+
+/// The data keys the core owns (see `docs/core-protocol.md`). Short on purpose: setData payloads
+/// are serialised and copied to the render thread on every call.
+pub const PUSH_URL: &str = "pushURL";
+pub const MEMBERS: &str = "m";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    pub push_url: String,
+    pub slots: Vec<Option<Member>>,
+}
+
+impl View {
+    /// What the shim's initial data holds: the default `float` layout, nobody in it.
+    pub fn initial() -> View {
+        View {
+            push_url: String::new(),
+            slots: vec![None; 3],
+        }
+    }
+}
+
+fn member_json(member: &Option<Member>) -> Value {
+    let mut obj = Map::new();
+    if let Some(m) = member {
+        obj.insert("id".into(), m.id.clone().into());
+        obj.insert("src".into(), m.src.clone().into());
+        for (key, on) in [("loading", m.loading), ("live", m.live), ("muted", m.muted)] {
+            if on {
+                obj.insert(key.into(), true.into());
+            }
+        }
+    }
+    Value::Object(obj)
+}
+
+/// Appends to `patch` the path keys that turn `old` into `new`.
+pub fn diff(old: &View, new: &View, patch: &mut Vec<(String, Value)>) {
+    if old.push_url != new.push_url {
+        patch.push((PUSH_URL.into(), new.push_url.clone().into()));
+    }
+    if old.slots.len() != new.slots.len() {
+        let all = new.slots.iter().map(member_json).collect();
+        patch.push((MEMBERS.into(), Value::Array(all)));
+        return;
+    }
+    for (index, (before, after)) in old.slots.iter().zip(&new.slots).enumerate() {
+        match (before, after) {
+            (Some(b), Some(a)) if b.id == a.id && b.src == a.src => {
+                for (key, was, is) in [
+                    ("loading", b.loading, a.loading),
+                    ("live", b.live, a.live),
+                    ("muted", b.muted, a.muted),
+                ] {
+                    if was != is {
+                        patch.push((format!("{MEMBERS}[{index}].{key}"), is.into()));
+                    }
+                }
+            }
+            (None, None) => {}
+            _ => patch.push((format!("{MEMBERS}[{index}]"), member_json(after))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str) -> Member {
+        Member {
+            id: id.into(),
+            src: format!("room://{id}"),
+            loading: false,
+            live: false,
+            muted: false,
+            video: true,
+        }
+    }
+
+    #[test]
+    fn unchanged_view_gives_empty_patch() {
+        let mut patch = Vec::new();
+        diff(&View::initial(), &View::initial(), &mut patch);
+        assert!(patch.is_empty());
+    }
+
+    #[test]
+    fn flags_change_by_path_and_members_whole() {
+        let old = View {
+            push_url: String::new(),
+            slots: vec![Some(member("a")), None, None],
+        };
+        let mut new = old.clone();
+        new.slots[0].as_mut().unwrap().loading = true;
+        new.slots[2] = Some(member("c"));
+        new.slots[2].as_mut().unwrap().muted = true;
+        let mut patch = Vec::new();
+        diff(&old, &new, &mut patch);
+        assert_eq!(
+            serde_json::to_string(&patch).unwrap(),
+            r#"[["m[0].loading",true],["m[2]",{"id":"c","src":"room://c","muted":true}]]"#
+        );
+    }
+
+    #[test]
+    fn capacity_change_sends_whole_array() {
+        let old = View::initial();
+        let new = View {
+            push_url: "room://x".into(),
+            slots: vec![None],
+        };
+        let mut patch = Vec::new();
+        diff(&old, &new, &mut patch);
+        assert_eq!(
+            serde_json::to_string(&patch).unwrap(),
+            r#"[["pushURL","room://x"],["m",[{}]]]"#
+        );
+    }
+}
