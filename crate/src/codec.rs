@@ -91,7 +91,13 @@ fn decode_props(map: &Map<String, Value>) -> Result<PropsPatch, DecodeError> {
             "pureAudioPushMod" => {
                 p.pure_audio_push_mod = Some(if v.is_null() { 0 } else { uint(v, &name)? })
             }
-            "recordId" => p.record_id = Some(if v.is_null() { None } else { Some(uint(v, &name)?) }),
+            "recordId" => {
+                p.record_id = Some(if v.is_null() {
+                    None
+                } else {
+                    Some(uint(v, &name)?)
+                })
+            }
             "userID" => p.user_id = Some(text(v, &name)?),
             "userName" => p.user_name = Some(text(v, &name)?),
             "userSig" => p.user_sig = Some(text(v, &name)?),
@@ -119,7 +125,12 @@ fn decode_call(name: &str, args: Option<&Value>) -> Result<Call, DecodeError> {
     let args: &[Value] = match args {
         Some(Value::Array(a)) => a,
         None | Some(Value::Null) => &[],
-        Some(other) => return err(format!("call {name}: args must be an array, got {}", kind(other))),
+        Some(other) => {
+            return err(format!(
+                "call {name}: args must be an array, got {}",
+                kind(other)
+            ))
+        }
     };
     let enable = || args.first().is_some_and(truthy);
     Ok(match name {
@@ -167,7 +178,11 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     // `call` may carry `args` beside it; every other input is a single key.
     let args = map.get("args");
     let single = map.len() == 1 || (map.len() == 2 && args.is_some() && map.contains_key("call"));
-    let Some((key, v)) = map.iter().find(|(k, _)| k.as_str() != "args").filter(|_| single) else {
+    let Some((key, v)) = map
+        .iter()
+        .find(|(k, _)| k.as_str() != "args")
+        .filter(|_| single)
+    else {
         return err("input must have exactly one key (and `args` beside `call`)");
     };
     Ok(match key.as_str() {
@@ -197,7 +212,8 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
         }
         "reply" => {
             let id = uint(field(v, "id", "reply")?, "reply id")?;
-            let id = u32::try_from(id).map_err(|_| DecodeError(format!("reply id {id} is out of range")))?;
+            let id = u32::try_from(id)
+                .map_err(|_| DecodeError(format!("reply id {id} is out of range")))?;
             let result = match v.get("error") {
                 Some(e) if !e.is_null() => Err(message(v, "error").unwrap_or_default()),
                 _ => {
@@ -212,7 +228,10 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
         }
         "timer" => {
             let id = uint(v, "timer")?;
-            Input::Timer(u32::try_from(id).map_err(|_| DecodeError(format!("timer id {id} is out of range")))?)
+            Input::Timer(
+                u32::try_from(id)
+                    .map_err(|_| DecodeError(format!("timer id {id} is out of range")))?,
+            )
         }
         "detached" => Input::Detached,
         other => return err(format!("unknown input '{other}'")),
@@ -238,7 +257,12 @@ pub fn encode_outputs(outputs: Vec<Output>) -> String {
                 "name": "RoomEvent",
                 "detail": {"tag": e.tag, "code": e.code, "detail": e.detail}
             })),
-            Output::Request { id, url, method, data } => {
+            Output::Request {
+                id,
+                url,
+                method,
+                data,
+            } => {
                 ops.push(json!({"request": {"id": id, "url": url, "method": method, "data": data}}))
             }
             Output::Abort(id) => ops.push(json!({"abort": id})),

@@ -16,9 +16,16 @@ pub enum Input {
     /// live-pusher `binderror`.
     PusherError { code: i64, message: Option<String> },
     /// live-player `bindstatechange` from the player rendered in `slot` for `user`.
-    Player { slot: usize, user: String, code: i64 },
+    Player {
+        slot: usize,
+        user: String,
+        code: i64,
+    },
     /// The answer to request `id`: a reply with a status, or a transport failure.
-    Reply { id: u32, result: Result<Reply, String> },
+    Reply {
+        id: u32,
+        result: Result<Reply, String>,
+    },
     /// Timer `id` fired.
     Timer(u32),
     /// The component left the page.
@@ -41,7 +48,13 @@ pub enum Call {
     SwitchCamera,
     ExitRoom,
     /// `enableVideo(enable, userID)`; `None` (a falsy userID) means the local camera.
-    EnableVideo { enable: bool, user: Option<String> },
+    EnableVideo {
+        enable: bool,
+        user: Option<String>,
+    },
     /// `enableAudio(enable, userID)`; `None` means the local microphone.
-    EnableAudio { enable: bool, user: Option<String> },
+    EnableAudio {
+        enable: bool,
+        user: Option<String>,
+    },
 }

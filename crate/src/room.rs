@@ -159,7 +159,8 @@ impl Room {
     // ----- outputs -----
 
     fn event(&mut self, tag: &'static str, code: i64, detail: Value) {
-        self.out.push_back(Output::Event(Event { tag, code, detail }));
+        self.out
+            .push_back(Output::Event(Event { tag, code, detail }));
     }
 
     fn error(&mut self, code: i64, message: String) {
@@ -249,7 +250,10 @@ impl Room {
                     self.event(
                         "warning",
                         codes::BAD_INPUT,
-                        format!("unknown template '{name}': use bigsmall, float or grid; showing float").into(),
+                        format!(
+                            "unknown template '{name}': use bigsmall, float or grid; showing float"
+                        )
+                        .into(),
                     );
                 }
             }
@@ -300,7 +304,8 @@ impl Room {
 
     fn enable_video(&mut self, enable: bool, user: Option<String>) {
         let Some(user) = user else {
-            self.extra_patch.push(("enableCamera".into(), enable.into()));
+            self.extra_patch
+                .push(("enableCamera".into(), enable.into()));
             return;
         };
         let Some(slot) = self.member_slot("enableVideo", &user) else {
@@ -324,7 +329,10 @@ impl Room {
             return;
         };
         if let Some(slot) = self.member_slot("enableAudio", &user) {
-            self.slots[slot].as_mut().expect("member_slot found it").muted = !enable;
+            self.slots[slot]
+                .as_mut()
+                .expect("member_slot found it")
+                .muted = !enable;
         }
     }
 
@@ -509,8 +517,14 @@ impl Room {
                 self.debug_log(|| "webrtc-room: app went to background (5000), leaving".into());
                 self.leave();
             }
-            -1301 => self.fail_and_leave(codes::CAMERA_FAILED, "the camera could not be opened (-1301)"),
-            -1302 => self.fail_and_leave(codes::MIC_FAILED, "the microphone could not be opened (-1302)"),
+            -1301 => self.fail_and_leave(
+                codes::CAMERA_FAILED,
+                "the camera could not be opened (-1301)",
+            ),
+            -1302 => self.fail_and_leave(
+                codes::MIC_FAILED,
+                "the microphone could not be opened (-1302)",
+            ),
             -1307 => self.fail_and_leave(
                 codes::PUSH_DISCONNECTED,
                 "the push connection was lost and could not be restored (-1307)",
