@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde_json::{json, Map, Value};
+use crate::json::{obj, Json};
 
 use crate::input::{Call, Input, Reply};
 use crate::output::Output;
@@ -24,64 +24,100 @@ fn err<T>(text: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError(text.into()))
 }
 
-fn kind(v: &Value) -> &'static str {
+fn kind(v: &Json) -> &'static str {
+    v.kind()
+}
+
+/// The value of a whole number written as JSON number text (`12`, `-3`, `12.0`, `1.2e3`). Numbers
+/// stay text inside the core (serde_json's `arbitrary_precision`), which keeps float parsing and
+/// printing, and their tables, out of the wasm module.
+pub(crate) fn whole_number(text: &str) -> Option<i64> {
+    // `get` rather than indexing: no panic path (and its formatting code) in the module.
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(at) => (text.get(..at)?, text.get(at + 1..)?.parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (negative, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // The decimal point sits `point` digits into int ++ frac.
+    let point = (int.len() as i64).saturating_add(exp);
+    let mut value: i64 = 0;
+    let mut placed = 0i64;
+    for (at, b) in int.bytes().chain(frac.bytes()).enumerate() {
+        let digit = i64::from(b - b'0');
+        if (at as i64) < point {
+            value = value.checked_mul(10)?.checked_add(digit)?;
+            placed += 1;
+        } else if digit != 0 {
+            return None; // a fraction
+        }
+    }
+    if value != 0 {
+        for _ in placed..point {
+            value = value.checked_mul(10)?; // overflows within 19 steps for any huge exponent
+        }
+    }
+    Some(if negative { -value } else { value })
+}
+
+fn number(v: &Json) -> Option<i64> {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Num(n) => whole_number(n),
+        Json::Str(s) => whole_number(s.trim()),
+        _ => None,
     }
 }
 
+/// JavaScript's largest safe integer: ids and codes beyond it cannot have come from the runtime.
+const MAX_SAFE: i64 = 9_007_199_254_740_991;
+
 /// A whole number ≥ 0 from a JSON number or numeric string (the runtime may hand either).
-fn uint(v: &Value, what: &str) -> Result<u64, DecodeError> {
-    let n = match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Ok(n as u64),
+fn uint(v: &Json, what: &str) -> Result<u64, DecodeError> {
+    match number(v) {
+        Some(n) if (0..=MAX_SAFE).contains(&n) => Ok(n as u64),
         _ => err(format!("{what}: expected a whole number ≥ 0, got {v}")),
     }
 }
 
-fn int(v: &Value, what: &str) -> Result<i64, DecodeError> {
-    let n = match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => Ok(n as i64),
+fn int(v: &Json, what: &str) -> Result<i64, DecodeError> {
+    match number(v) {
+        Some(n) if n.abs() <= MAX_SAFE => Ok(n),
         _ => err(format!("{what}: expected a whole number, got {v}")),
     }
 }
 
 /// A string property; numbers are taken as their decimal text, as the runtime coerces them.
-fn text(v: &Value, what: &str) -> Result<String, DecodeError> {
+fn text(v: &Json, what: &str) -> Result<String, DecodeError> {
     match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Null => Ok(String::new()),
+        Json::Str(s) => Ok(s.clone()),
+        Json::Num(n) => Ok(n.clone()),
+        Json::Null => Ok(String::new()),
         other => err(format!("{what}: expected a string, got {}", kind(other))),
     }
 }
 
 /// JavaScript truthiness, as the runtime applies to Boolean properties.
-fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Json) -> bool {
     match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
-        Value::String(s) => !s.is_empty(),
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        // A JSON number is zero when every digit of its mantissa is.
+        Json::Num(n) => n
+            .split(['e', 'E'])
+            .next()
+            .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b))),
+        Json::Str(s) => !s.is_empty(),
         _ => true,
     }
 }
 
-fn decode_props(map: &Map<String, Value>) -> Result<PropsPatch, DecodeError> {
+fn decode_props(map: &[(String, Json)]) -> Result<PropsPatch, DecodeError> {
     let mut p = PropsPatch::default();
     for (key, v) in map {
         let name = format!("property {key}");
@@ -114,17 +150,17 @@ fn decode_props(map: &Map<String, Value>) -> Result<PropsPatch, DecodeError> {
 }
 
 /// A falsy userID (`0`, `''`, null, absent) means the local side, as in 2019.
-fn optional_user(v: Option<&Value>) -> Result<Option<String>, DecodeError> {
+fn optional_user(v: Option<&Json>) -> Result<Option<String>, DecodeError> {
     match v {
         Some(v) if truthy(v) => Ok(Some(text(v, "userID")?)),
         _ => Ok(None),
     }
 }
 
-fn decode_call(name: &str, args: Option<&Value>) -> Result<Call, DecodeError> {
-    let args: &[Value] = match args {
-        Some(Value::Array(a)) => a,
-        None | Some(Value::Null) => &[],
+fn decode_call(name: &str, args: Option<&Json>) -> Result<Call, DecodeError> {
+    let args: &[Json] = match args {
+        Some(Json::Arr(a)) => a,
+        None | Some(Json::Null) => &[],
         Some(other) => {
             return err(format!(
                 "call {name}: args must be an array, got {}",
@@ -152,32 +188,33 @@ fn decode_call(name: &str, args: Option<&Value>) -> Result<Call, DecodeError> {
     })
 }
 
-fn field<'a>(obj: &'a Value, name: &str, what: &str) -> Result<&'a Value, DecodeError> {
+fn field<'a>(obj: &'a Json, name: &str, what: &str) -> Result<&'a Json, DecodeError> {
     obj.get(name)
         .ok_or_else(|| DecodeError(format!("{what}: missing '{name}'")))
 }
 
 /// The detail's message as text; an object (some runtimes hand one) is taken as its JSON.
-fn message(obj: &Value, name: &str) -> Option<String> {
+fn message(obj: &Json, name: &str) -> Option<String> {
     match obj.get(name)? {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
+        Json::Null => None,
+        Json::Str(s) => Some(s.clone()),
         other => Some(other.to_string()),
     }
 }
 
 /// Decodes one input object.
 pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
-    let value: Value = match serde_json::from_str(input) {
+    let value = match Json::parse(input) {
         Ok(v) => v,
         Err(e) => return err(format!("input is not JSON: {e}")),
     };
-    let Value::Object(map) = &value else {
+    let Json::Obj(map) = &value else {
         return err(format!("input must be an object, got {}", kind(&value)));
     };
     // `call` may carry `args` beside it; every other input is a single key.
-    let args = map.get("args");
-    let single = map.len() == 1 || (map.len() == 2 && args.is_some() && map.contains_key("call"));
+    let args = value.get("args");
+    let single =
+        map.len() == 1 || (map.len() == 2 && args.is_some() && value.get("call").is_some());
     let Some((key, v)) = map
         .iter()
         .find(|(k, _)| k.as_str() != "args")
@@ -187,11 +224,11 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     };
     Ok(match key.as_str() {
         "props" => match v {
-            Value::Object(props) => Input::Props(decode_props(props)?),
+            Json::Obj(props) => Input::Props(decode_props(props)?),
             other => return err(format!("props must be an object, got {}", kind(other))),
         },
         "call" => match v {
-            Value::String(name) => decode_call(name, args)?.into(),
+            Json::Str(name) => decode_call(name, args)?.into(),
             other => return err(format!("call must be a method name, got {}", kind(other))),
         },
         "pusher" => Input::Pusher {
@@ -217,10 +254,13 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
             let result = match v.get("error") {
                 Some(e) if !e.is_null() => Err(message(v, "error").unwrap_or_default()),
                 _ => {
-                    let status = uint(v.get("status").unwrap_or(&json!(200)), "reply status")?;
+                    let status = match v.get("status") {
+                        Some(status) => uint(status, "reply status")?,
+                        None => 200,
+                    };
                     Ok(Reply {
                         status: u16::try_from(status).unwrap_or(0),
-                        data: v.get("data").cloned().unwrap_or(Value::Null),
+                        data: v.get("data").cloned().unwrap_or_default(),
                     })
                 }
             };
@@ -248,40 +288,93 @@ impl From<Call> for Input {
 /// setData patch merged into the one `data` object.
 pub fn encode_outputs(outputs: Vec<Output>) -> String {
     let mut ops = Vec::new();
-    let mut data = Map::new();
+    let mut data: Vec<(String, Json)> = Vec::new();
     let mut events = Vec::new();
     for out in outputs {
         match out {
-            Output::SetData(patch) => data.extend(patch),
-            Output::Event(e) => events.push(json!({
-                "name": "RoomEvent",
-                "detail": {"tag": e.tag, "code": e.code, "detail": e.detail}
-            })),
+            Output::SetData(patch) => {
+                for (key, value) in patch {
+                    match data.iter_mut().find(|(k, _)| *k == key) {
+                        Some(field) => field.1 = value,
+                        None => data.push((key, value)),
+                    }
+                }
+            }
+            Output::Event(e) => events.push(obj([
+                ("name", "RoomEvent".into()),
+                (
+                    "detail",
+                    obj([
+                        ("tag", e.tag.into()),
+                        ("code", e.code.into()),
+                        ("detail", e.detail),
+                    ]),
+                ),
+            ])),
             Output::Request {
                 id,
                 url,
                 method,
                 data,
-            } => {
-                ops.push(json!({"request": {"id": id, "url": url, "method": method, "data": data}}))
+            } => ops.push(obj([(
+                "request",
+                obj([
+                    ("id", id.into()),
+                    ("url", url.into()),
+                    ("method", method.into()),
+                    ("data", data),
+                ]),
+            )])),
+            Output::Abort(id) => ops.push(obj([("abort", id.into())])),
+            Output::Timer { id, ms } => ops.push(obj([("timer", id.into()), ("ms", ms.into())])),
+            Output::ClearTimer(id) => ops.push(obj([("clearTimer", id.into())])),
+            Output::Pusher(cmd) => ops.push(obj([("pusher", cmd.name().into())])),
+            Output::Player { slot, cmd } => {
+                ops.push(obj([("player", slot.into()), ("cmd", cmd.name().into())]))
             }
-            Output::Abort(id) => ops.push(json!({"abort": id})),
-            Output::Timer { id, ms } => ops.push(json!({"timer": id, "ms": ms})),
-            Output::ClearTimer(id) => ops.push(json!({"clearTimer": id})),
-            Output::Pusher(cmd) => ops.push(json!({"pusher": cmd.name()})),
-            Output::Player { slot, cmd } => ops.push(json!({"player": slot, "cmd": cmd.name()})),
-            Output::Log { level, text } => ops.push(json!({"log": text, "level": level.name()})),
+            Output::Log { level, text } => {
+                ops.push(obj([("log", text.into()), ("level", level.name().into())]))
+            }
         }
     }
-    let mut batch = Map::new();
+    let mut batch = Vec::new();
     if !ops.is_empty() {
-        batch.insert("ops".into(), Value::Array(ops));
+        batch.push(("ops".to_string(), Json::Arr(ops)));
     }
     if !data.is_empty() {
-        batch.insert("data".into(), Value::Object(data));
+        batch.push(("data".to_string(), Json::Obj(data)));
     }
     if !events.is_empty() {
-        batch.insert("events".into(), Value::Array(events));
+        batch.push(("events".to_string(), Json::Arr(events)));
     }
-    Value::Object(batch).to_string()
+    Json::Obj(batch).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn whole_numbers_from_json_text() {
+        for (text, want) in [
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("1234", Some(1234)),
+            ("-1301", Some(-1301)),
+            ("12.000", Some(12)),
+            ("1.5e3", Some(1500)),
+            ("15E-1", None),
+            ("150e-1", Some(15)),
+            ("1.5", None),
+            ("0e999999999", Some(0)),
+            ("1e999999999", None),
+            ("9223372036854775808", None),
+            ("", None),
+            ("-", None),
+            ("1x", None),
+            (".5", None),
+        ] {
+            assert_eq!(whole_number(text), want, "{text}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! What goes into the core.
 
-use serde_json::Value;
+use crate::json::Json;
 
 use crate::props::PropsPatch;
 
@@ -36,7 +36,7 @@ pub enum Input {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reply {
     pub status: u16,
-    pub data: Value,
+    pub data: Json,
 }
 
 #[derive(Clone, Debug, PartialEq)]

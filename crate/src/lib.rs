@@ -8,6 +8,7 @@
 
 mod codec;
 mod input;
+pub mod json;
 mod output;
 mod props;
 mod room;

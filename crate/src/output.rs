@@ -1,11 +1,11 @@
 //! What comes out of the core.
 
-use serde_json::Value;
+use crate::json::Json;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
     /// One setData patch with path keys (`"m[1].loading"`); at most one per input.
-    SetData(Vec<(String, Value)>),
+    SetData(Vec<(String, Json)>),
     /// `triggerEvent(name, detail)`.
     Event(Event),
     /// `wx.request`; its answer comes back as `Input::Reply` with the same id.
@@ -13,7 +13,7 @@ pub enum Output {
         id: u32,
         url: String,
         method: &'static str,
-        data: Value,
+        data: Json,
     },
     /// Abort request `id`; a reply that still arrives is ignored.
     Abort(u32),
@@ -34,7 +34,7 @@ pub enum Output {
 pub struct Event {
     pub tag: &'static str,
     pub code: i64,
-    pub detail: Value,
+    pub detail: Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

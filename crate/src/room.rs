@@ -2,10 +2,9 @@
 
 use std::collections::VecDeque;
 
-use serde_json::{json, Value};
-
-use crate::codec::DecodeError;
+use crate::codec::{truthy, DecodeError};
 use crate::input::{Call, Input, Reply};
+use crate::json::{obj, Json};
 use crate::output::{Event, Level, Output, PlayerCmd, PusherCmd};
 use crate::props::{Props, PropsPatch, Template};
 use crate::slots::{self, Listed, Member};
@@ -71,7 +70,7 @@ pub struct Room {
     /// What the view shows now (the last patch applied).
     shown: View,
     /// Property writes (local camera / mic) to go out with the next patch.
-    extra_patch: Vec<(String, Value)>,
+    extra_patch: Vec<(String, Json)>,
     out: VecDeque<Output>,
 }
 
@@ -158,7 +157,7 @@ impl Room {
 
     // ----- outputs -----
 
-    fn event(&mut self, tag: &'static str, code: i64, detail: Value) {
+    fn event(&mut self, tag: &'static str, code: i64, detail: Json) {
         self.out
             .push_back(Output::Event(Event { tag, code, detail }));
     }
@@ -361,8 +360,8 @@ impl Room {
             (p.user_sig.is_empty(), "userSig"),
         ]
         .into_iter()
-        .filter_map(|(absent, name)| absent.then_some(name))
-        .collect::<Vec<_>>();
+        .filter_map(|(absent, name)| absent.then(|| name.to_string()))
+        .collect::<Vec<String>>();
         if !missing.is_empty() {
             self.error(
                 codes::ROOM_SIG_FAILED,
@@ -385,15 +384,26 @@ impl Room {
             &p.user_sig,
             self.now_ms.max(0.0) as u64,
         );
-        let data = json!({
-            "ReqHead": {"Cmd": 1, "SeqNo": 1, "BusType": 7, "GroupId": p.room_id},
-            "ReqBody": {
-                "PrivMapEncrypt": p.private_map_key,
-                "TerminalType": 1,
-                "FromType": 3,
-                "SdkVersion": 26280566
-            }
-        });
+        let data = obj([
+            (
+                "ReqHead",
+                obj([
+                    ("Cmd", 1u32.into()),
+                    ("SeqNo", 1u32.into()),
+                    ("BusType", 7u32.into()),
+                    ("GroupId", p.room_id.into()),
+                ]),
+            ),
+            (
+                "ReqBody",
+                obj([
+                    ("PrivMapEncrypt", p.private_map_key.as_str().into()),
+                    ("TerminalType", 1u32.into()),
+                    ("FromType", 3u32.into()),
+                    ("SdkVersion", 26280566u32.into()),
+                ]),
+            ),
+        ]);
         let (room, user) = (p.room_id, p.user_id.clone());
         let id = self.alloc_id();
         self.phase = Phase::Signing { req: id, failures };
@@ -498,7 +508,11 @@ impl Room {
             1002 => self.debug_log(|| "webrtc-room: push started".into()),
             1018 => {
                 if self.phase == Phase::Pushing {
-                    self.event("enter_room", 0, json!({"roomID": self.props.room_id}));
+                    self.event(
+                        "enter_room",
+                        0,
+                        obj([("roomID", self.props.room_id.into())]),
+                    );
                 }
             }
             1019 => self.error(
@@ -592,10 +606,10 @@ impl Room {
         for (slot, user) in &seating.left {
             let slot = *slot;
             self.disarm(|kind| *kind == TimerKind::Live { slot });
-            self.event("member_leave", 0, json!({"userID": user}));
+            self.event("member_leave", 0, obj([("userID", user.as_str().into())]));
         }
         for (_, user) in &seating.joined {
-            self.event("member_join", 0, json!({"userID": user}));
+            self.event("member_join", 0, obj([("userID", user.as_str().into())]));
         }
         self.refuse(&seating.refused);
     }
@@ -660,9 +674,9 @@ fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
         return Err(format!("HTTP status {}", reply.status));
     }
     let data = &reply.data;
-    let info = |v: &Value| {
+    let info = |v: &Json| {
         v.get("ErrorInfo")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(|s| format!(": {s}"))
             .unwrap_or_default()
     };
@@ -674,7 +688,7 @@ fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
     }
     let head = data.get("RspHead").ok_or("the reply has no RspHead")?;
     match head.get("ErrorCode") {
-        Some(code) if code.as_f64() == Some(0.0) => {}
+        Some(code) if code.is_number() && !truthy(code) => {}
         Some(code) => return Err(format!("RspHead.ErrorCode {code}{}", info(head))),
         None => return Err("the reply has no RspHead.ErrorCode".into()),
     }
@@ -682,29 +696,18 @@ fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
     Ok(body.to_string())
 }
 
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
-
 /// `{"userlist": [{"userid": "...", "playurl": "..."}]}`; entries lacking either field are
 /// returned apart (as JSON text) so the rest of the list still counts.
 fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String> {
-    let value: Value =
-        serde_json::from_str(message).map_err(|e| format!("message is not JSON ({e})"))?;
+    let value = Json::parse(message).map_err(|e| format!("message is not JSON ({e})"))?;
     let list = value
         .get("userlist")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .ok_or("message has no userlist array")?;
     let mut members = Vec::with_capacity(list.len());
     let mut skipped = Vec::new();
     for entry in list {
-        let field = |name: &str| entry.get(name).and_then(Value::as_str).unwrap_or("");
+        let field = |name: &str| entry.get(name).and_then(Json::as_str).unwrap_or("");
         let (id, src) = (field("userid"), field("playurl"));
         if id.is_empty() || src.is_empty() {
             skipped.push(entry.to_string());

@@ -3,7 +3,7 @@
 //! diffed against what was last sent, so each input costs at most one setData carrying only
 //! the paths that changed.
 
-use serde_json::{Map, Value};
+use crate::json::Json;
 
 use crate::slots::Member;
 
@@ -28,28 +28,28 @@ impl View {
     }
 }
 
-fn member_json(member: &Option<Member>) -> Value {
-    let mut obj = Map::new();
+fn member_json(member: &Option<Member>) -> Json {
+    let mut fields = Vec::new();
     if let Some(m) = member {
-        obj.insert("id".into(), m.id.clone().into());
-        obj.insert("src".into(), m.src.clone().into());
+        fields.push(("id".into(), m.id.as_str().into()));
+        fields.push(("src".into(), m.src.as_str().into()));
         for (key, on) in [("loading", m.loading), ("live", m.live), ("muted", m.muted)] {
             if on {
-                obj.insert(key.into(), true.into());
+                fields.push((key.into(), true.into()));
             }
         }
     }
-    Value::Object(obj)
+    Json::Obj(fields)
 }
 
 /// Appends to `patch` the path keys that turn `old` into `new`.
-pub fn diff(old: &View, new: &View, patch: &mut Vec<(String, Value)>) {
+pub fn diff(old: &View, new: &View, patch: &mut Vec<(String, Json)>) {
     if old.push_url != new.push_url {
-        patch.push((PUSH_URL.into(), new.push_url.clone().into()));
+        patch.push((PUSH_URL.into(), new.push_url.as_str().into()));
     }
     if old.slots.len() != new.slots.len() {
         let all = new.slots.iter().map(member_json).collect();
-        patch.push((MEMBERS.into(), Value::Array(all)));
+        patch.push((MEMBERS.into(), Json::Arr(all)));
         return;
     }
     for (index, (before, after)) in old.slots.iter().zip(&new.slots).enumerate() {
@@ -74,6 +74,14 @@ pub fn diff(old: &View, new: &View, patch: &mut Vec<(String, Value)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn show(patch: &[(String, Json)]) -> String {
+        let items = patch
+            .iter()
+            .map(|(k, v)| Json::Arr(vec![k.as_str().into(), v.clone()]))
+            .collect();
+        Json::Arr(items).to_string()
+    }
 
     fn member(id: &str) -> Member {
         Member {
@@ -106,7 +114,7 @@ mod tests {
         let mut patch = Vec::new();
         diff(&old, &new, &mut patch);
         assert_eq!(
-            serde_json::to_string(&patch).unwrap(),
+            show(&patch),
             r#"[["m[0].loading",true],["m[2]",{"id":"c","src":"room://c","muted":true}]]"#
         );
     }
@@ -120,9 +128,6 @@ mod tests {
         };
         let mut patch = Vec::new();
         diff(&old, &new, &mut patch);
-        assert_eq!(
-            serde_json::to_string(&patch).unwrap(),
-            r#"[["pushURL","room://x"],["m",[{}]]]"#
-        );
+        assert_eq!(show(&patch), r#"[["pushURL","room://x"],["m",[{}]]]"#);
     }
 }

@@ -16,3 +16,8 @@ thread_local! {
 pub fn handle(now_ms: f64, input: &str) -> String {
     ROOM.with(|room| crate::handle_json(&mut room.borrow_mut(), now_ms, input))
 }
+
+// Sound: wasm32-unknown-unknown without the atomics feature runs on a single thread.
+#[global_allocator]
+static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
