@@ -360,7 +360,8 @@ impl Room {
             (p.user_sig.is_empty(), "userSig"),
         ]
         .into_iter()
-        .filter_map(|(absent, name)| absent.then(|| name.to_string()))
+        .filter(|(absent, _)| *absent)
+        .map(|(_, name)| name.to_string())
         .collect::<Vec<String>>();
         if !missing.is_empty() {
             self.error(
