@@ -18,8 +18,11 @@ fn trace(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Runs a trace; returns, per trace event, the users shown afterwards and the error codes raised.
-fn replay(trace: &Value) -> (Driver, Vec<(Vec<String>, Vec<i64>)>) {
+/// After one trace event: the users shown, and the error codes raised.
+type Step = (Vec<String>, Vec<i64>);
+
+/// Runs a trace; returns what each trace event left shown and raised.
+fn replay(trace: &Value) -> (Driver, Vec<Step>) {
     let mut d = Driver::with_props(trace["props"].clone());
     let mut seen = Vec::new();
     for event in trace["events"].as_array().unwrap() {
@@ -64,7 +67,7 @@ fn replay(trace: &Value) -> (Driver, Vec<(Vec<String>, Vec<i64>)>) {
     (d, seen)
 }
 
-fn shown_after_lists(trace: &Value, seen: &[(Vec<String>, Vec<i64>)]) -> Vec<(String, bool)> {
+fn shown_after_lists(trace: &Value, seen: &[Step]) -> Vec<(String, bool)> {
     trace["events"]
         .as_array()
         .unwrap()
