@@ -11,7 +11,7 @@ const PROPS = [
   ['privateMapKey', String, '', 1], ['template', String, 'float', 1], ['beauty', Number, 0],
   ['whiteness', Number, 0], ['aspect', String, '3:4'], ['minBitrate', Number, 200],
   ['maxBitrate', Number, 400], ['muted', Boolean, false], ['debug', Boolean, false, 1],
-  ['enableIM', Boolean, false, 1], ['useCloud', Boolean, true, 1], ['autoplay', Boolean, false, 1],
+  ['enableIM', Boolean, false, 1], ['useCloud', Boolean, true, 1], ['autoplay', Boolean, false],
   ['enableCamera', Boolean, true], ['smallViewLeft', String, '1vw'], ['smallViewTop', String, '1vw'],
   ['smallViewWidth', String, '30vw'], ['smallViewHeight', String, '40vw'],
   ['waitingImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],

@@ -142,7 +142,6 @@ fn decode_props(map: &[(String, Json)]) -> Result<PropsPatch, DecodeError> {
             "debug" => p.debug = Some(truthy(v)),
             "enableIM" => p.enable_im = Some(truthy(v)),
             "useCloud" => p.use_cloud = Some(truthy(v)),
-            "autoplay" => p.autoplay = Some(truthy(v)),
             _ => {} // view-only properties: the WXML reads them directly
         }
     }

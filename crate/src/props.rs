@@ -51,7 +51,6 @@ pub struct Props {
     pub debug: bool,
     pub enable_im: bool,
     pub use_cloud: bool,
-    pub autoplay: bool,
     pub pure_audio_push_mod: u64,
     pub record_id: Option<u64>,
 }
@@ -69,7 +68,6 @@ impl Default for Props {
             debug: false,
             enable_im: false,
             use_cloud: true,
-            autoplay: false,
             pure_audio_push_mod: 0,
             record_id: None,
         }
@@ -90,7 +88,6 @@ pub struct PropsPatch {
     pub debug: Option<bool>,
     pub enable_im: Option<bool>,
     pub use_cloud: Option<bool>,
-    pub autoplay: Option<bool>,
     pub pure_audio_push_mod: Option<u64>,
     pub record_id: Option<Option<u64>>,
 }

@@ -236,7 +236,6 @@ impl Room {
             debug,
             enable_im,
             use_cloud,
-            autoplay,
             pure_audio_push_mod,
             record_id
         );
@@ -272,7 +271,7 @@ impl Room {
             .map(|m| m.id)
             .collect();
         let roster = self.roster.clone();
-        let seating = slots::reseat(&mut self.slots, &roster, self.props.autoplay);
+        let seating = slots::reseat(&mut self.slots, &roster);
         refused.extend(seating.refused);
         refused.dedup();
         self.refuse(&refused);
@@ -603,7 +602,7 @@ impl Room {
         };
         self.roster = slots::clean_list(list, &self.props.user_id);
         let roster = self.roster.clone();
-        let seating = slots::reseat(&mut self.slots, &roster, self.props.autoplay);
+        let seating = slots::reseat(&mut self.slots, &roster);
         for (slot, user) in &seating.left {
             let slot = *slot;
             self.disarm(|kind| *kind == TimerKind::Live { slot });

@@ -19,19 +19,20 @@ pub struct Member {
     pub live: bool,
     /// `enableAudio(false, id)`.
     pub muted: bool,
-    /// What `enableVideo` last asked for; starts as the `autoplay` property, like 2019.
+    /// What `enableVideo` last asked for. Players always start playing (2019's layouts set
+    /// `autoplay` on every live-player whatever the property said), so this starts true.
     pub video: bool,
 }
 
 impl Member {
-    pub fn new(listed: &Listed, video: bool) -> Member {
+    pub fn new(listed: &Listed) -> Member {
         Member {
             id: listed.id.clone(),
             src: listed.src.clone(),
             loading: false,
             live: false,
             muted: false,
-            video,
+            video: true,
         }
     }
 }
@@ -62,7 +63,7 @@ pub fn clean_list(list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
 /// Applies a member list: frees the slots of users no longer listed, then seats listed users who
 /// have no slot in the first free one, in list order. Seated users keep their slot (a changed play
 /// URL is taken over in place).
-pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed], video_default: bool) -> Seating {
+pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed]) -> Seating {
     let mut seating = Seating::default();
     for (index, slot) in slots.iter_mut().enumerate() {
         let Some(member) = slot else { continue };
@@ -72,7 +73,7 @@ pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed], video_default: bo
                 *slot = None;
             }
             Some(listed) if listed.src != member.src => {
-                *member = Member::new(listed, member.video);
+                *member = Member::new(listed);
             }
             Some(_) => {}
         }
@@ -83,7 +84,7 @@ pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed], video_default: bo
         }
         match slots.iter().position(Option::is_none) {
             Some(index) => {
-                slots[index] = Some(Member::new(listed, video_default));
+                slots[index] = Some(Member::new(listed));
                 seating.joined.push((index, listed.id.clone()));
             }
             None => seating.refused.push(listed.id.clone()),
@@ -140,12 +141,12 @@ mod tests {
     #[test]
     fn newcomers_take_first_free_slot_and_seated_stay() {
         let mut slots = vec![None, None, None];
-        reseat(&mut slots, &list(&["a", "b", "c"]), true);
+        reseat(&mut slots, &list(&["a", "b", "c"]));
         assert_eq!(ids(&slots), ["a", "b", "c"]);
-        let s = reseat(&mut slots, &list(&["b", "c"]), true);
+        let s = reseat(&mut slots, &list(&["b", "c"]));
         assert_eq!(ids(&slots), ["", "b", "c"]);
         assert_eq!(s.left, vec![(0, "a".to_string())]);
-        let s = reseat(&mut slots, &list(&["b", "c", "d", "e"]), true);
+        let s = reseat(&mut slots, &list(&["b", "c", "d", "e"]));
         assert_eq!(ids(&slots), ["d", "b", "c"]);
         assert_eq!(s.joined, vec![(0, "d".to_string())]);
         assert_eq!(s.refused, vec!["e".to_string()]);
@@ -154,8 +155,8 @@ mod tests {
     #[test]
     fn leavers_are_freed_before_newcomers_are_seated() {
         let mut slots = vec![None];
-        reseat(&mut slots, &list(&["a"]), true);
-        let s = reseat(&mut slots, &list(&["b", "c"]), true);
+        reseat(&mut slots, &list(&["a"]));
+        let s = reseat(&mut slots, &list(&["b", "c"]));
         assert_eq!(ids(&slots), ["b"]);
         assert_eq!(s.refused, vec!["c".to_string()]);
     }
@@ -163,13 +164,13 @@ mod tests {
     #[test]
     fn changed_play_url_is_taken_over_in_place() {
         let mut slots = vec![None, None];
-        reseat(&mut slots, &list(&["a"]), true);
+        reseat(&mut slots, &list(&["a"]));
         slots[0].as_mut().unwrap().loading = true;
         let moved = vec![Listed {
             id: "a".into(),
             src: "room://y".into(),
         }];
-        let s = reseat(&mut slots, &moved, true);
+        let s = reseat(&mut slots, &moved);
         assert_eq!(s, Seating::default());
         let member = slots[0].as_ref().unwrap();
         assert_eq!(member.src, "room://y");
@@ -191,7 +192,7 @@ mod tests {
     #[test]
     fn resize_keeps_order_and_returns_overflow() {
         let mut slots = vec![None, None, None];
-        reseat(&mut slots, &list(&["a", "b", "c"]), true);
+        reseat(&mut slots, &list(&["a", "b", "c"]));
         slots[0] = None;
         let dropped = resize(&mut slots, 1);
         assert_eq!(ids(&slots), ["b"]);

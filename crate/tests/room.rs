@@ -576,7 +576,7 @@ fn pause_resume_and_switch_camera_reach_pusher_and_players() {
 
 #[test]
 fn enable_video_and_audio_per_member_and_local() {
-    let mut d = Driver::with_props(json!({"autoplay": true}));
+    let mut d = Driver::with_props(json!({}));
     d.enter();
     d.userlist(&["a", "b"]);
     let out = d.send(json!({"call": "enableVideo", "args": [false, "b"]}));
