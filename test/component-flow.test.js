@@ -154,12 +154,44 @@ test('a copy of the folder at components/webrtc-room/ loads its own core and wor
   const rec = env.wasm.records[env.wasm.records.length - 1]
   assert.equal(rec.path, '/components/webrtc-room/core/room_bg.wasm.br')
   assert.equal(rec.root, pkg.root)
+  assert.equal(rec.callerRoot, pkg.root)
   assert.equal(rec.error, null)
   await page.start({...R.BASE})
   await R.theSigRequest().respond({data: R.SIG_REPLY})
   assert.equal(page.room.pusher().url, R.pusherURL())
   assert.ok(env.moduleLoads.some((m) => m.root === pkg.root && m.file.endsWith('core/room.js')),
     'the copy requires its own glue')
+})
+
+test('no WXWebAssembly (base library too old): a RoomEvent error, and nothing throws', async () => {
+  const saved = globalThis.WXWebAssembly
+  delete globalThis.WXWebAssembly
+  try {
+    const page = env.renderPage({props: {template: 'grid', ...R.BASE}})
+    await env.flush(10)
+    assert.doesNotThrow(() => page.room.instance.start())
+    await env.flush(10)
+    const errs = page.room.errorEvents()
+    assert.equal(errs.length, 1, JSON.stringify(page.events))
+    assert.equal(env.requests.length, 0)
+  } finally {
+    globalThis.WXWebAssembly = saved
+  }
+})
+
+test('the wasm missing from the package: a RoomEvent error, and nothing throws', async () => {
+  const fs = require('fs')
+  const path = require('path')
+  const pkg = env.copyComponent('components/webrtc-room')
+  fs.unlinkSync(path.join(path.dirname(pkg.componentPath), 'core', 'room_bg.wasm.br'))
+  const page = env.renderPage({props: {template: 'grid'}, componentPath: pkg.componentPath, root: pkg.root})
+  await env.waitForCore()
+  assert.ok(env.wasm.records[0].error, 'instantiate was rejected')
+  const errs = page.room.errorEvents()
+  assert.equal(errs.length, 1)
+  assert.match(R.detailText(errs[0].detail), /room_bg\.wasm\.br/)
+  assert.doesNotThrow(() => page.room.instance.start())
+  await env.flush()
 })
 
 test('two rooms on one page do not interfere', async () => {

@@ -148,6 +148,7 @@ test('this.is is the package path and WXWebAssembly maps it to the file (copied 
     assert.equal(rec.path, `/${folder}/core/t_bg.wasm.br`)
     assert.equal(rec.error, null)
     assert.equal(rec.file, path.join(pkg.root, folder, 'core', 't_bg.wasm.br'))
+    assert.equal(rec.callerRoot, pkg.root, 'the package of the calling code was found on the stack')
     assert.equal(page.room.data.sum, 5, 'the real wasm ran')
     await env.cleanup()
   }

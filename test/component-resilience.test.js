@@ -174,6 +174,31 @@ test('a trap in bigsmall: the fresh instance lays out one slot again', async () 
   assert.equal(room.player(0).src, R.playURL('b'))
 })
 
+test('a core that traps on every input is not restarted forever', async () => {
+  const page = await R.enter({template: 'grid'})
+  const before = env.wasm.records.length
+  env.wasm.trapAll('handle')
+  await page.room.pusherUserList(['a'])
+  await env.sleep(300)
+  await env.waitForCore()
+  const restarts = env.wasm.records.length - before
+  env.wasm.clearTraps()
+  await env.sleep(50)
+  await env.waitForCore()
+  assert.ok(restarts <= 3, `${restarts} instantiations in 300 ms of a deterministic trap`)
+  assert.ok(page.room.errorEvents().length <= 3, `${page.room.errorEvents().length} error events`)
+})
+
+test('a trap while detaching does not start a new core for the gone component', async () => {
+  const page = await R.enter({template: 'grid'})
+  const before = env.wasm.records.length
+  lastCore().trapNext('handle')
+  page.detach()
+  await env.waitForCore()
+  await env.sleep(20)
+  assert.equal(env.wasm.records.length, before, 'no instantiation after detach')
+})
+
 test('a trap while a signature request is pending: it is aborted and its late reply ignored', async () => {
   mock.timers.enable({apis: ['setTimeout']})
   const page = env.renderPage({props: {template: 'grid'}})

@@ -70,14 +70,17 @@ function send (comp, input) {
     recover(comp, err)
     return
   }
+  rt.traps = 0
   apply(comp, JSON.parse(out))
 }
 
 // A trapped instance cannot be trusted again: drop it and everything it had started, report it,
-// and carry on with a fresh instance that gets the current properties.
+// and carry on with a fresh instance that gets the current properties. A core that traps again
+// before handling a single input (on the properties themselves) is not restarted in a loop.
 function recover (comp, err) {
   const rt = comp.__room
   rt.core = null
+  const restart = ++rt.traps === 1 && !rt.leaving
   Object.keys(rt.timers).forEach(id => clearTimeout(rt.timers[id]))
   Object.keys(rt.requests).forEach(id => command(rt.requests[id], 'abort'))
   rt.timers = {}
@@ -87,9 +90,11 @@ function recover (comp, err) {
   comp.triggerEvent('RoomEvent', {
     tag: 'error',
     code: TRAPPED,
-    detail: 'webrtc-room: the core failed (' + (err && err.message || err) + ') and was restarted; call start() to enter again'
+    detail: 'webrtc-room: the core failed (' + (err && err.message || err) + ')' +
+      (restart ? ' and was restarted; call start() to enter again' : '; it is not restarted')
   })
-  boot(comp)
+  if (restart) boot(comp)
+  else rt.gone = true
 }
 
 function command (ctx, name) {
@@ -144,9 +149,10 @@ Component({
   properties,
   data: EMPTY_VIEW(),
   lifetimes: {
-    created () { this.__room = { core: null, queue: [], timers: {}, requests: {}, gone: false } },
+    created () { this.__room = { core: null, queue: [], timers: {}, requests: {}, gone: false, traps: 0 } },
     attached () { boot(this) },
     detached () {
+      this.__room.leaving = true
       send(this, { detached: true })
       this.__room.gone = true
       this.__room.core = null

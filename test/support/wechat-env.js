@@ -137,18 +137,36 @@ Module._extensions['.js'] = function wechatJsLoader(mod, filename) {
 // ---------------------------------------------------------------------------------------------
 // 4. Console and error capture.
 // ---------------------------------------------------------------------------------------------
-const logs = [] // {level, text, args}
+const logs = [] // {level, text, args, source}: console calls of component code and of the framework
 const errors = [] // exceptions thrown by component code inside the framework (lifetimes, handlers, setData callbacks)
 const VERBOSE = !!process.env.WXENV_VERBOSE
 const origConsole = {}
+
+// Who called console: 'component' (a package file), 'framework' (node_modules, or code the
+// WXML compiler generated) or 'other' (tests, tools: printed as usual).
+function consoleSource() {
+  const stack = String(new Error().stack).split('\n').slice(3)
+  for (const line of stack) {
+    if (line.includes(__filename)) continue
+    if (/\beval\b|<anonymous>|new Function/.test(line) && line.includes('node_modules')) return 'framework'
+    const m = /\(?((?:\/|[A-Za-z]:\\)[^():]+):\d+:\d+\)?\s*$/.exec(line)
+    if (!m) continue
+    if (rootOf(m[1])) return 'component'
+    if (m[1].split(path.sep).includes('node_modules')) return 'framework'
+    return 'other'
+  }
+  return 'other'
+}
+
 for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
   origConsole[level] = console[level].bind(console)
   console[level] = (...args) => {
+    const source = consoleSource()
+    if (source === 'other') return origConsole[level](...args)
     const text = args.map((a) => (a instanceof Error ? `${a.stack || a}` : typeof a === 'string' ? a : safeJson(a))).join(' ')
-    logs.push({level, text, args})
+    logs.push({level, text, args, source})
     if (level === 'error' && args.some((a) => a instanceof Error)) errors.push(args.find((a) => a instanceof Error))
-    // console.log passes through (tests' own prints); the levels the core logs at are recorded only
-    if (VERBOSE || level === 'log') origConsole[level](...args)
+    if (VERBOSE) origConsole[level](...args) // otherwise recorded only: the core's log lines stay out of test output
   }
 }
 function safeJson(v) {
@@ -164,6 +182,7 @@ exparser.addGlobalErrorListener((err, info) => {
 // 5. WXWebAssembly.
 // ---------------------------------------------------------------------------------------------
 const wasmRecords = [] // one per instantiate call
+const globalTraps = {} // export name -> remaining traps, for every instance, present and future
 const pendingInstantiations = new Set()
 
 class WasmRecord {
@@ -188,7 +207,7 @@ class WasmRecord {
   }
 }
 
-function resolvePackageFile(packagePath) {
+function resolvePackageFile(packagePath, callerRoot) {
   if (typeof packagePath !== 'string') {
     throw new TypeError('WXWebAssembly.instantiate: the first argument must be a code-package path string, got ' +
       Object.prototype.toString.call(packagePath))
@@ -199,12 +218,26 @@ function resolvePackageFile(packagePath) {
   if (!/\.wasm(\.br)?$/.test(packagePath)) {
     throw new Error(`WXWebAssembly.instantiate: '${packagePath}' is not a .wasm or .wasm.br file`)
   }
-  for (const root of packageRoots) {
+  // The package is the one of the code calling instantiate (found on the stack); several test
+  // packages may hold a file at the same path.
+  const roots = callerRoot ? [callerRoot] : packageRoots
+  for (const root of roots) {
     const file = path.join(root, packagePath)
     if (isInside(root, file) && fs.existsSync(file) && fs.statSync(file).isFile()) return {root, file}
   }
   throw new Error(`WXWebAssembly.instantiate: no file '${packagePath}' in the code package` +
-    ` (package roots: ${packageRoots.join(', ')})`)
+    ` (package root: ${roots.join(', ')})`)
+}
+
+function packageRootOfCaller() {
+  const stack = String(new Error().stack).split('\n').slice(1)
+  for (const line of stack) {
+    const m = /\(?((?:\/|[A-Za-z]:\\)[^():]+):\d+:\d+\)?\s*$/.exec(line)
+    if (!m || m[1] === __filename) continue
+    const root = rootOf(m[1])
+    if (root) return root
+  }
+  return null
 }
 
 function wrapExports(record, rawExports) {
@@ -214,6 +247,11 @@ function wrapExports(record, rawExports) {
     if (typeof value !== 'function') { out[name] = value; continue }
     out[name] = function (...args) {
       record.calls[name] = (record.calls[name] || 0) + 1
+      if (globalTraps[name] > 0) {
+        globalTraps[name]--
+        record.trapsFired++
+        throw new real.WebAssembly.RuntimeError('unreachable (trap injected by the test environment)')
+      }
       if (record.trapArmed[name] > 0) {
         record.trapArmed[name]--
         record.trapsFired++
@@ -229,8 +267,10 @@ const WXWebAssembly = {
   instantiate(packagePath, imports) {
     const record = new WasmRecord(packagePath, imports)
     wasmRecords.push(record)
+    const callerRoot = packageRootOfCaller()
+    record.callerRoot = callerRoot
     const p = (async () => {
-      const {root, file} = resolvePackageFile(packagePath)
+      const {root, file} = resolvePackageFile(packagePath, callerRoot)
       record.root = root
       record.file = file
       let bytes = fs.readFileSync(file)
@@ -848,6 +888,7 @@ async function cleanup() {
   setDataLog.length = 0
   componentInstances.length = 0
   wasmRecords.length = 0
+  for (const k of Object.keys(globalTraps)) delete globalTraps[k]
 }
 
 // Requests not yet answered (optionally only those whose url contains `urlPart`).
@@ -867,7 +908,13 @@ module.exports = {
   jComponent,
   dom,
   WXWebAssembly,
-  wasm: {records: wasmRecords, pending: pendingInstantiations},
+  wasm: {
+    records: wasmRecords,
+    pending: pendingInstantiations,
+    // Every instance, present and future: the next `times` calls of `exportName` trap.
+    trapAll(exportName = 'handle', times = Infinity) { globalTraps[exportName] = times },
+    clearTraps() { for (const k of Object.keys(globalTraps)) delete globalTraps[k] },
+  },
   requests,
   pendingRequests,
   contexts,
