@@ -144,6 +144,8 @@ test('the core is found beside the component: this.is drives the wasm path', asy
   const rec = env.wasm.records[env.wasm.records.length - 1]
   assert.equal(rec.path, '/webrtc-room/core/room_bg.wasm.br')
   assert.equal(rec.error, null)
+  assert.deepEqual(rec.exportedGlobals, [], 'no exported Global (iOS WeChat cannot use them)')
+  assert.ok(rec.exportNames.includes('handle'))
 })
 
 test('a copy of the folder at components/webrtc-room/ loads its own core and works', async () => {
@@ -169,10 +171,12 @@ test('no WXWebAssembly (base library too old): a RoomEvent error, and nothing th
   try {
     const page = env.renderPage({props: {template: 'grid', ...R.BASE}})
     await env.flush(10)
+    assert.equal(page.room.errorEvents().length, 1, 'reported once it is known')
     assert.doesNotThrow(() => page.room.instance.start())
     await env.flush(10)
     const errs = page.room.errorEvents()
-    assert.equal(errs.length, 1, JSON.stringify(page.events))
+    assert.equal(errs.length, 2, 'and again for the start() that cannot work: ' + JSON.stringify(page.events))
+    assert.match(R.detailText(errs[1].detail), /base library 2\.14/)
     assert.equal(env.requests.length, 0)
   } finally {
     globalThis.WXWebAssembly = saved
@@ -192,6 +196,7 @@ test('the wasm missing from the package: a RoomEvent error, and nothing throws',
   assert.match(R.detailText(errs[0].detail), /room_bg\.wasm\.br/)
   assert.doesNotThrow(() => page.room.instance.start())
   await env.flush()
+  assert.equal(page.room.errorEvents().length, 2, 'a method call gets the error again')
 })
 
 test('two rooms on one page do not interfere', async () => {

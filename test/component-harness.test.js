@@ -6,7 +6,6 @@
 const {test, afterEach} = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
 const zlib = require('zlib')
 const env = require('./support/wechat-env')
@@ -96,7 +95,7 @@ const COMPONENT_WXML = `<view class="room {{template}}">
 </view>`
 
 function writeFakePackage(folder) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wxenv-selftest-'))
+  const root = env.tempDir('wxenv-selftest-')
   const dir = path.join(root, folder)
   fs.mkdirSync(path.join(dir, 'core'), {recursive: true})
   fs.writeFileSync(path.join(dir, 'fake-room.json'), JSON.stringify({component: true, usingComponents: {}}))

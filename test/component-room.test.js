@@ -390,6 +390,18 @@ test('start() again after stop() enters again with a fresh signature', async () 
   assert.equal(R.sigRequests().length, 2)
 })
 
+test('a page that changes roomID and calls start() again leaves and enters the new room', async () => {
+  const page = await R.enter({template: 'grid'})
+  await page.room.pusherUserList(['a'])
+  await page.room.start({roomID: 5678, userID: 'u-self'})
+  assert.ok(page.room.pusherCalls().includes('stop'), 'the old room is left')
+  assert.deepEqual(page.room.activePlayers(), [])
+  const req = R.theSigRequest()
+  assert.equal(req.body.ReqHead.GroupId, 5678)
+  await req.respond({data: R.SIG_REPLY})
+  assert.equal(page.room.pusher().url, R.pusherURL({roomID: 5678}))
+})
+
 test('bigsmall renders no pusher outside a room; the pusher appears with the url', async () => {
   const page = env.renderPage({props: {template: 'bigsmall'}})
   await env.waitForCore()

@@ -10,4 +10,4 @@ if ! git diff --quiet -- webrtc-room/core 2>/dev/null; then
   echo "note: the rebuilt webrtc-room/core/ differs from the committed one; commit it so users copy what was tested"
 fi
 cargo test --workspace
-node --test test/
+node --test test/*.test.js

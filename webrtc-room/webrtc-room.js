@@ -50,18 +50,21 @@ function boot (comp) {
   }, err => {
     if (rt.gone) return
     rt.queue = []
-    comp.triggerEvent('RoomEvent', {
-      tag: 'error',
-      code: TRAPPED,
-      detail: 'webrtc-room: the core could not be loaded from ' + wasmPath(comp) +
-        ' (WeChat base library 2.14 or newer is needed): ' + (err && err.message || err)
-    })
+    rt.failed = 'webrtc-room: the core could not be loaded from ' + wasmPath(comp) +
+      ' (WeChat base library 2.14 or newer is needed): ' + (err && err.message || err)
+    loadFailed(comp)
   })
+}
+
+// Without a core nothing can work; every method call says so rather than waiting forever.
+function loadFailed (comp) {
+  comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
 function send (comp, input) {
   const rt = comp.__room
   if (!rt || rt.gone) return
+  if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
   try {

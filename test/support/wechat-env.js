@@ -17,6 +17,27 @@
 //
 // Nothing here knows the shim's internals: everything is observed at the runtime boundary
 // (setData, triggerEvent, wx.*, WXWebAssembly, the native tags' properties).
+//
+// Usage (see test/component-*.test.js):
+//   const env = require('./support/wechat-env')
+//   const page = env.renderPage({props: {template: 'grid'}})   // or {count: 2}, {componentPath, root}
+//   await env.waitForCore()                                    // every WXWebAssembly.instantiate settled
+//   await page.start({roomID, userID, ...})                    // setData, then selectComponent().start()
+//   const req = env.pendingRequests()[0]                       // .url .method .query .body .aborted
+//   await req.respond({statusCode: 200, data: {...}})          // or req.fail('request:fail timeout')
+//   const room = page.room                                     // page.rooms[i] with count > 1
+//   room.pusher().url; room.players(); room.activePlayers()   // what the native tags are told
+//   await room.pusherState(1020, msg); room.pusherUserList(['a']); room.pusherError(10001, '', {legacyDetails})
+//   await room.playerState('a' | slot, 2004)
+//   room.pusherCalls(); room.playerCalls()                     // LivePusher/PlayerContext calls that hit
+//   room.setDataCalls                                          // [{data, json, chars, bytes}] by the component
+//   room.roomEvents(); room.errorEvents()                      // RoomEvent details the page got
+//   env.wasm.records[i].trapNext('handle'); env.wasm.trapAll() // inject wasm traps
+//   env.logs, env.errors                                       // console lines / exceptions of component code
+//   await env.cleanup()                                        // afterEach
+// Timers are real; node:test's mock.timers.enable({apis: ['setTimeout']}) works with all of this
+// (the harness itself only uses setImmediate).
+// WXENV_VERBOSE=1 prints the component's console output and framework errors as they happen.
 
 const fs = require('fs')
 const os = require('os')
@@ -37,6 +58,7 @@ const real = {}
 for (const name of REMOVED_GLOBALS) real[name] = globalThis[name]
 Object.freeze(real)
 const realSetImmediate = setImmediate
+const realSetTimeout = setTimeout // captured: sleep() keeps real time under node:test mock timers
 
 // ---------------------------------------------------------------------------------------------
 // 2. jsdom. miniprogram-simulate needs a DOM (it was made for jest's jsdom environment).
@@ -277,6 +299,9 @@ const WXWebAssembly = {
       if (file.endsWith('.br')) bytes = zlib.brotliDecompressSync(bytes)
       const {module: mod, instance} = await real.WebAssembly.instantiate(bytes, imports)
       record.realInstance = instance
+      // iOS WeChat does not support exported Globals: tests can assert this stays empty.
+      record.exportedGlobals = Object.keys(instance.exports).filter((k) => instance.exports[k] instanceof real.WebAssembly.Global)
+      record.exportNames = Object.keys(instance.exports)
       record.instance = {exports: wrapExports(record, instance.exports)}
       return {module: mod, instance: record.instance}
     })()
@@ -597,7 +622,7 @@ function flush(turns = 4) {
 }
 
 function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms))
+  return new Promise((r) => realSetTimeout(r, ms))
 }
 
 async function waitFor(pred, {timeout = 3000, interval = 5, what = 'condition'} = {}) {
@@ -653,8 +678,20 @@ function loadComponent({componentPath = COMPONENT_PATH, root = REPO_ROOT, tagNam
 }
 
 // Copies the component folder into a fresh package at `<tmp>/<folder>` and returns where it is.
+const tempDirs = []
+process.on('exit', () => {
+  for (const d of tempDirs) { try { fs.rmSync(d, {recursive: true, force: true}) } catch (e) { /* best effort */ } }
+})
+
+// A fresh temporary directory, removed when the process exits.
+function tempDir(prefix = 'wxpkg-') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  tempDirs.push(d)
+  return d
+}
+
 function copyComponent(folder = 'components/webrtc-room') {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wxpkg-'))
+  const root = tempDir()
   const dest = path.join(root, folder)
   fs.mkdirSync(path.dirname(dest), {recursive: true})
   fs.cpSync(COMPONENT_DIR, dest, {recursive: true})
@@ -929,6 +966,7 @@ module.exports = {
   addPackageRoot,
   loadComponent,
   copyComponent,
+  tempDir,
   renderPage,
   cleanup,
   flush,
