@@ -17,7 +17,9 @@ const PROPS = [
   ['waitingImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],
   ['playerBackgroundImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],
   ['loadingImg', String, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
-  ['pureAudioPushMod', Number, 0, 1], ['recordId', Number, null, 1]
+  ['pureAudioPushMod', Number, 0, 1], ['recordId', Number, null, 1],
+  // New: a base URL that replaces Tencent's hosts (the local emulator, a proxy).
+  ['apiBase', String, '', 1]
 ]
 const properties = {}
 PROPS.forEach(([name, type, value, forward]) => {

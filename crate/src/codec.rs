@@ -139,6 +139,7 @@ fn decode_props(map: &[(String, Json)]) -> Result<PropsPatch, DecodeError> {
             "userSig" => p.user_sig = Some(text(v, &name)?),
             "privateMapKey" => p.private_map_key = Some(text(v, &name)?),
             "template" => p.template = Some(text(v, &name)?),
+            "apiBase" => p.api_base = Some(text(v, &name)?),
             "debug" => p.debug = Some(truthy(v)),
             "enableIM" => p.enable_im = Some(truthy(v)),
             "useCloud" => p.use_cloud = Some(truthy(v)),

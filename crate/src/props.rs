@@ -53,6 +53,8 @@ pub struct Props {
     pub use_cloud: bool,
     pub pure_audio_push_mod: u64,
     pub record_id: Option<u64>,
+    /// Base URL that replaces Tencent's hosts (a local emulator, a proxy); empty: Tencent's.
+    pub api_base: String,
 }
 
 impl Default for Props {
@@ -70,6 +72,7 @@ impl Default for Props {
             use_cloud: true,
             pure_audio_push_mod: 0,
             record_id: None,
+            api_base: String::new(),
         }
     }
 }
@@ -90,4 +93,5 @@ pub struct PropsPatch {
     pub use_cloud: Option<bool>,
     pub pure_audio_push_mod: Option<u64>,
     pub record_id: Option<Option<u64>>,
+    pub api_base: Option<String>,
 }

@@ -237,7 +237,8 @@ impl Room {
             enable_im,
             use_cloud,
             pure_audio_push_mod,
-            record_id
+            record_id,
+            api_base
         );
         if let Some(name) = patch.template {
             match Template::parse(&name) {
@@ -378,6 +379,7 @@ impl Room {
     fn request_sig(&mut self, failures: u8) {
         let p = &self.props;
         let url = urls::sig_request_url(
+            &p.api_base,
             p.use_cloud,
             p.sdk_app_id,
             &p.user_id,

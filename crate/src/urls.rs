@@ -23,21 +23,27 @@ pub fn encode_component(value: &str) -> String {
     utf8_percent_encode(value, COMPONENT).to_string()
 }
 
-const CLOUD_ENDPOINT: &str = "https://official.opensso.tencent-cloud.com/v4/openim/jsonvideoapp";
-const LEGACY_ENDPOINT: &str = "https://yun.tim.qq.com/v4/openim/jsonvideoapp";
+const CLOUD_HOST: &str = "https://official.opensso.tencent-cloud.com";
+const LEGACY_HOST: &str = "https://yun.tim.qq.com";
+const SIG_PATH: &str = "/v4/openim/jsonvideoapp";
 
 /// The room-signature request URL; `random` is the caller's millisecond clock, as in 2019.
+/// A non-empty `api_base` (e.g. `http://127.0.0.1:8790`) replaces Tencent's host.
 pub fn sig_request_url(
+    api_base: &str,
     use_cloud: bool,
     sdk_app_id: u64,
     user_id: &str,
     user_sig: &str,
     random: u64,
 ) -> String {
-    let endpoint = if use_cloud {
-        CLOUD_ENDPOINT
+    let base = api_base.trim_end_matches('/');
+    let endpoint = if !base.is_empty() {
+        format!("{base}{SIG_PATH}")
+    } else if use_cloud {
+        format!("{CLOUD_HOST}{SIG_PATH}")
     } else {
-        LEGACY_ENDPOINT
+        format!("{LEGACY_HOST}{SIG_PATH}")
     };
     format!(
         "{endpoint}?sdkappid={sdk_app_id}&identifier={}&usersig={}&random={random}&contenttype=json",

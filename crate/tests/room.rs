@@ -44,6 +44,19 @@ fn use_cloud_false_uses_the_legacy_endpoint() {
 }
 
 #[test]
+fn api_base_points_the_request_at_another_server() {
+    let mut d = Driver::with_props(json!({"apiBase": "http://127.0.0.1:8790/", "useCloud": false}));
+    let url = d.call("start").requests()[0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:8790/v4/openim/jsonvideoapp?sdkappid=1400000000&"),
+        "{url}"
+    );
+}
+
+#[test]
 fn signature_success_sets_the_push_url() {
     let mut d = Driver::with_props(json!({}));
     let id = d.call("start").requests()[0]["id"].as_u64().unwrap();
