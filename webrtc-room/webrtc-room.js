@@ -60,6 +60,7 @@ function boot (comp) {
 
 // Without a core nothing can work; every method call says so rather than waiting forever.
 function loadFailed (comp) {
+  failCallbacks(comp.__room, comp.__room.failed)
   comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
@@ -90,6 +91,7 @@ function recover (comp, err) {
   Object.keys(rt.requests).forEach(id => command(rt.requests[id], 'abort'))
   rt.timers = {}
   rt.requests = {}
+  failCallbacks(rt, 'webrtc-room: the core failed before answering')
   command(wx.createLivePusherContext('rtcpusher', comp), 'stop')
   comp.setData(EMPTY_VIEW())
   comp.triggerEvent('RoomEvent', {
@@ -122,6 +124,7 @@ function apply (comp, out) {
     } else if (op.pusher) command(wx.createLivePusherContext('rtcpusher', comp), op.pusher)
     else if (op.cmd) command(wx.createLivePlayerContext('player-' + op.player, comp), op.cmd)
     else if (op.log) console[op.level](op.log)
+    else if (op.callback) callback(rt, op.callback, op.ok, op.args)
   })
   if (out.data) comp.setData(out.data)
   ;(out.events || []).forEach(e => comp.triggerEvent(e.name, e.detail))
@@ -147,18 +150,43 @@ function request (comp, req) {
   if (req.id in rt.requests) rt.requests[req.id] = task
 }
 
-const call = name => function () { send(this, { call: name, args: Array.prototype.slice.call(arguments) }) }
+// A method's function arguments (the send methods' succ, fail) stay here; the core names them
+// by `cb` and answers with exactly one callback op.
+const call = name => function () {
+  const args = Array.prototype.slice.call(arguments)
+  const fns = args.filter(a => typeof a === 'function')
+  const input = { call: name, args: args.filter(a => typeof a !== 'function') }
+  if (fns.length) {
+    const rt = this.__room
+    input.cb = ++rt.cbSeq
+    rt.callbacks[input.cb] = fns
+  }
+  send(this, input)
+}
+
+function callback (rt, id, ok, args) {
+  const fns = rt.callbacks[id]
+  delete rt.callbacks[id]
+  const fn = fns && fns[ok ? 0 : 1]
+  if (typeof fn === 'function') fn.apply(null, args)
+}
+
+// Callbacks the core can no longer answer (it failed, or never loaded) fail with -4.
+function failCallbacks (rt, why) {
+  Object.keys(rt.callbacks).forEach(id => callback(rt, id, false, [-4, why]))
+}
 
 Component({
   options: { multipleSlots: true },
   properties,
   data: EMPTY_VIEW(),
   lifetimes: {
-    created () { this.__room = { core: null, queue: [], timers: {}, requests: {}, gone: false, traps: 0 } },
+    created () { this.__room = { core: null, queue: [], timers: {}, requests: {}, callbacks: {}, cbSeq: 0, gone: false, traps: 0 } },
     attached () { boot(this) },
     detached () {
       this.__room.leaving = true
       send(this, { detached: true })
+      failCallbacks(this.__room, 'webrtc-room: the component was detached')
       this.__room.gone = true
       this.__room.core = null
     }
@@ -172,6 +200,10 @@ Component({
     exitRoom: call('exitRoom'),
     enableVideo: call('enableVideo'),
     enableAudio: call('enableAudio'),
+    sendC2CTextMsg: call('sendC2CTextMsg'),
+    sendC2CCustomMsg: call('sendC2CCustomMsg'),
+    sendGroupTextMsg: call('sendGroupTextMsg'),
+    sendGroupCustomMsg: call('sendGroupCustomMsg'),
     onPusherState (e) {
       const d = e.detail || {}
       send(this, { pusher: { code: d.code, message: d.message } })

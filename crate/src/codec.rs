@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::json::{obj, Json};
 
-use crate::input::{Call, Input, Reply};
+use crate::input::{Call, Input, MsgBody, Reply};
 use crate::output::Output;
 use crate::props::PropsPatch;
 
@@ -157,7 +157,26 @@ fn optional_user(v: Option<&Json>) -> Result<Option<String>, DecodeError> {
     }
 }
 
-fn decode_call(name: &str, args: Option<&Json>) -> Result<Call, DecodeError> {
+/// `{data, desc, ext}` of a custom message; missing fields are empty.
+fn custom(v: Option<&Json>) -> Result<MsgBody, DecodeError> {
+    let field = |name: &str| match v.and_then(|v| v.get(name)) {
+        Some(f) => text(f, name),
+        None => Ok(String::new()),
+    };
+    match v {
+        None | Some(Json::Null) | Some(Json::Obj(_)) => Ok(MsgBody::Custom {
+            data: field("data")?,
+            desc: field("desc")?,
+            ext: field("ext")?,
+        }),
+        Some(other) => err(format!(
+            "custom message must be an object {{data, desc, ext}}, got {}",
+            other.kind()
+        )),
+    }
+}
+
+fn decode_call(name: &str, args: Option<&Json>, cb: Option<u32>) -> Result<Call, DecodeError> {
     let args: &[Json] = match args {
         Some(Json::Arr(a)) => a,
         None | Some(Json::Null) => &[],
@@ -169,6 +188,10 @@ fn decode_call(name: &str, args: Option<&Json>) -> Result<Call, DecodeError> {
         }
     };
     let enable = || args.first().is_some_and(truthy);
+    let text_at = |i: usize| match args.get(i) {
+        Some(v) => text(v, "text"),
+        None => Ok(String::new()),
+    };
     Ok(match name {
         "start" => Call::Start,
         "stop" => Call::Stop,
@@ -183,6 +206,26 @@ fn decode_call(name: &str, args: Option<&Json>) -> Result<Call, DecodeError> {
         "enableAudio" => Call::EnableAudio {
             enable: enable(),
             user: optional_user(args.get(1))?,
+        },
+        "sendC2CTextMsg" => Call::Send {
+            to: Some(optional_user(args.first())?.unwrap_or_default()),
+            body: MsgBody::Text(text_at(1)?),
+            cb,
+        },
+        "sendC2CCustomMsg" => Call::Send {
+            to: Some(optional_user(args.first())?.unwrap_or_default()),
+            body: custom(args.get(1))?,
+            cb,
+        },
+        "sendGroupTextMsg" => Call::Send {
+            to: None,
+            body: MsgBody::Text(text_at(0)?),
+            cb,
+        },
+        "sendGroupCustomMsg" => Call::Send {
+            to: None,
+            body: custom(args.first())?,
+            cb,
         },
         _ => return err(format!("unknown method '{name}'")),
     })
@@ -211,16 +254,22 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     let Json::Obj(map) = &value else {
         return err(format!("input must be an object, got {}", kind(&value)));
     };
-    // `call` may carry `args` beside it; every other input is a single key.
+    // `call` may carry `args` and `cb` beside it; every other input is a single key.
     let args = value.get("args");
-    let single =
-        map.len() == 1 || (map.len() == 2 && args.is_some() && value.get("call").is_some());
+    let cb = match value.get("cb") {
+        Some(v) => Some(
+            u32::try_from(uint(v, "cb")?).map_err(|_| DecodeError("cb is out of range".into()))?,
+        ),
+        None => None,
+    };
+    let extras = usize::from(args.is_some()) + usize::from(cb.is_some());
+    let single = map.len() == 1 + extras && (extras == 0 || value.get("call").is_some());
     let Some((key, v)) = map
         .iter()
-        .find(|(k, _)| k.as_str() != "args")
+        .find(|(k, _)| k.as_str() != "args" && k.as_str() != "cb")
         .filter(|_| single)
     else {
-        return err("input must have exactly one key (and `args` beside `call`)");
+        return err("input must have exactly one key (and `args`, `cb` beside `call`)");
     };
     Ok(match key.as_str() {
         "props" => match v {
@@ -228,7 +277,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
             other => return err(format!("props must be an object, got {}", kind(other))),
         },
         "call" => match v {
-            Json::Str(name) => decode_call(name, args)?.into(),
+            Json::Str(name) => decode_call(name, args, cb)?.into(),
             other => return err(format!("call must be a method name, got {}", kind(other))),
         },
         "pusher" => Input::Pusher {
@@ -301,7 +350,7 @@ pub fn encode_outputs(outputs: Vec<Output>) -> String {
                 }
             }
             Output::Event(e) => events.push(obj([
-                ("name", "RoomEvent".into()),
+                ("name", e.name.into()),
                 (
                     "detail",
                     obj([
@@ -335,6 +384,11 @@ pub fn encode_outputs(outputs: Vec<Output>) -> String {
             Output::Log { level, text } => {
                 ops.push(obj([("log", text.into()), ("level", level.name().into())]))
             }
+            Output::Callback { id, ok, args } => ops.push(obj([
+                ("callback", id.into()),
+                ("ok", ok.into()),
+                ("args", Json::Arr(args)),
+            ])),
         }
     }
     let mut batch = Vec::new();

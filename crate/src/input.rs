@@ -57,4 +57,22 @@ pub enum Call {
         enable: bool,
         user: Option<String>,
     },
+    /// `sendC2CTextMsg(toUser, text, succ, fail)` and the three others (`to` is `None` for the
+    /// group); `cb` names the page's callbacks (absent when it passed none).
+    Send {
+        to: Option<String>,
+        body: MsgBody,
+        cb: Option<u32>,
+    },
+}
+
+/// What a send method carries: a text, or a custom `{data, desc, ext}` message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MsgBody {
+    Text(String),
+    Custom {
+        data: String,
+        desc: String,
+        ext: String,
+    },
 }

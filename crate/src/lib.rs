@@ -17,7 +17,7 @@ mod urls;
 mod view;
 
 pub use codec::{decode_input, encode_outputs, DecodeError};
-pub use input::{Call, Input, Reply};
+pub use input::{Call, Input, MsgBody, Reply};
 pub use output::{Event, Level, Output, PlayerCmd, PusherCmd};
 pub use props::{Props, PropsPatch, Template};
 pub use room::{codes, Room};

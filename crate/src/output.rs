@@ -27,11 +27,15 @@ pub enum Output {
     Player { slot: usize, cmd: PlayerCmd },
     /// A console line. Never carries userSig or privateMapKey unless `debug` is on.
     Log { level: Level, text: String },
+    /// Call the `succ` (`ok`) or `fail` callback a page passed with method call `id`, with `args`.
+    /// Each id gets exactly one.
+    Callback { id: u32, ok: bool, args: Vec<Json> },
 }
 
-/// `RoomEvent` (the only event name the room part sends) with detail `{tag, code, detail}`.
+/// `triggerEvent(name, {tag, code, detail})`; `name` is `RoomEvent` or `IMEvent`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
+    pub name: &'static str,
     pub tag: &'static str,
     pub code: i64,
     pub detail: Json,

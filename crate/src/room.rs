@@ -36,10 +36,13 @@ const SIG_RETRY_MS: u32 = 1000;
 /// How long after 2004 bigsmall keeps its poster up, so the first frame is on screen when it goes.
 const LIVE_DELAY_MS: u32 = 500;
 
+mod im;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TimerKind {
     SigRetry,
     Live { slot: usize },
+    ImRetry(im::Poll),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +74,7 @@ pub struct Room {
     shown: View,
     /// Property writes (local camera / mic) to go out with the next patch.
     extra_patch: Vec<(String, Json)>,
+    im: im::Im,
     out: VecDeque<Output>,
 }
 
@@ -95,6 +99,7 @@ impl Room {
             detached: false,
             shown: View::initial(),
             extra_patch: Vec::new(),
+            im: im::Im::default(),
             out: VecDeque::new(),
         }
     }
@@ -139,7 +144,7 @@ impl Room {
             Input::Reply { id, result } => self.reply(id, result),
             Input::Timer(id) => self.timer(id),
             Input::Detached => {
-                self.leave();
+                self.leave_all();
                 self.detached = true;
             }
         }
@@ -158,8 +163,12 @@ impl Room {
     // ----- outputs -----
 
     fn event(&mut self, tag: &'static str, code: i64, detail: Json) {
-        self.out
-            .push_back(Output::Event(Event { tag, code, detail }));
+        self.out.push_back(Output::Event(Event {
+            name: "RoomEvent",
+            tag,
+            code,
+            detail,
+        }));
     }
 
     fn error(&mut self, code: i64, message: String) {
@@ -283,12 +292,13 @@ impl Room {
     fn call(&mut self, call: Call) {
         match call {
             Call::Start => self.start(),
-            Call::Stop | Call::ExitRoom => self.leave(),
+            Call::Stop | Call::ExitRoom => self.leave_all(),
             Call::Pause => self.all_media(PusherCmd::Pause, PlayerCmd::Pause),
             Call::Resume => self.all_media(PusherCmd::Resume, PlayerCmd::Resume),
             Call::SwitchCamera => self.out.push_back(Output::Pusher(PusherCmd::SwitchCamera)),
             Call::EnableVideo { enable, user } => self.enable_video(enable, user),
             Call::EnableAudio { enable, user } => self.enable_audio(enable, user),
+            Call::Send { to, body, cb } => self.im_send(to, body, cb),
         }
     }
 
@@ -348,10 +358,8 @@ impl Room {
     }
 
     fn start(&mut self) {
-        if self.phase != Phase::Idle {
-            // Entering again (a page may call start() after changing roomID): leave cleanly first.
-            self.leave();
-        }
+        // Entering again (a page may call start() after changing roomID): leave cleanly first.
+        self.leave_all();
         let p = &self.props;
         let missing = [
             (p.sdk_app_id == 0, "sdkAppID"),
@@ -374,6 +382,7 @@ impl Room {
             return;
         }
         self.request_sig(0);
+        self.im_start();
     }
 
     fn request_sig(&mut self, failures: u8) {
@@ -422,7 +431,14 @@ impl Room {
         });
     }
 
-    /// Leaves the room: stops pusher and players, cancels the pending request and every timer.
+    /// `stop()`, `exitRoom()`, detach: leave the room and log out of IM.
+    fn leave_all(&mut self) {
+        self.leave();
+        self.im_stop("the room was left before the message was sent");
+    }
+
+    /// Leaves the room: stops pusher and players, cancels the pending request and the room's
+    /// timers (IM keeps running: it is stopped by `leave_all`).
     fn leave(&mut self) {
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Idle => {}
@@ -430,7 +446,7 @@ impl Room {
             Phase::Retrying { .. } => {}
             Phase::Pushing => self.out.push_back(Output::Pusher(PusherCmd::Stop)),
         }
-        self.disarm(|_| true);
+        self.disarm(|kind| !matches!(kind, TimerKind::ImRetry(_)));
         for slot in 0..self.slots.len() {
             if self.slots[slot].take().is_some() {
                 self.out.push_back(Output::Player {
@@ -446,6 +462,9 @@ impl Room {
     // ----- the signature reply -----
 
     fn reply(&mut self, id: u32, result: Result<Reply, String>) {
+        if self.im_reply(id, &result) {
+            return;
+        }
         let Phase::Signing { req, failures } = self.phase else {
             return;
         };
@@ -500,6 +519,7 @@ impl Room {
                     member.live = true;
                 }
             }
+            TimerKind::ImRetry(which) => self.im_timer(which),
         }
     }
 
