@@ -1,0 +1,221 @@
+// <webrtc-room>: a thin shim. The room logic lives in the wasm core (core/room_bg.wasm.br); this file
+// only turns runtime happenings into core inputs and applies the outputs the core returns
+// (protocol: docs/core-protocol.md in the source repository).
+const core = require('./core/room.js')
+
+// [name, type, default, forwarded to the core]. The view reads every property directly; the core
+// needs only the ones marked 1.
+const PROPS = [
+  ['roomID', Number, 0, 1], ['roomName', String, ''], ['userID', String, '', 1],
+  ['userName', String, '', 1], ['userSig', String, '', 1], ['sdkAppID', Number, 0, 1],
+  ['privateMapKey', String, '', 1], ['template', String, 'float', 1], ['beauty', Number, 0],
+  ['whiteness', Number, 0], ['aspect', String, '3:4'], ['minBitrate', Number, 200],
+  ['maxBitrate', Number, 400], ['muted', Boolean, false], ['debug', Boolean, false, 1],
+  ['enableIM', Boolean, false, 1], ['useCloud', Boolean, true, 1], ['autoplay', Boolean, false],
+  ['enableCamera', Boolean, true], ['smallViewLeft', String, '1vw'], ['smallViewTop', String, '1vw'],
+  ['smallViewWidth', String, '30vw'], ['smallViewHeight', String, '40vw'],
+  ['waitingImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],
+  ['playerBackgroundImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],
+  ['loadingImg', String, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
+  ['pureAudioPushMod', Number, 0, 1], ['recordId', Number, null, 1],
+  // New: a base URL that replaces Tencent's hosts (the local emulator, a proxy).
+  ['apiBase', String, '', 1]
+]
+const properties = {}
+PROPS.forEach(([name, type, value, forward]) => {
+  properties[name] = forward
+    ? { type, value, observer (v) { if (this.__room && this.__room.core) send(this, { props: { [name]: v } }) } }
+    : { type, value }
+})
+const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
+// What the view shows before the core speaks; the core diffs against exactly this.
+const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
+const TRAPPED = -11
+
+// The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
+// own package path, e.g. 'components/webrtc-room/webrtc-room'.
+function wasmPath (comp) {
+  return '/' + String(comp.is).replace(/^\/+/, '').replace(/[^/]*$/, '') + 'core/room_bg.wasm.br'
+}
+
+function boot (comp) {
+  const rt = comp.__room
+  core.load(wasmPath(comp)).then(instance => {
+    if (rt.gone) return
+    rt.core = instance
+    const props = {}
+    CORE_PROPS.forEach(name => { props[name] = comp.data[name] })
+    const queued = rt.queue
+    rt.queue = []
+    send(comp, { props })
+    queued.forEach(input => send(comp, input))
+  }, err => {
+    if (rt.gone) return
+    rt.queue = []
+    rt.failed = 'webrtc-room: the core could not be loaded from ' + wasmPath(comp) +
+      ' (WeChat base library 2.14 or newer is needed): ' + (err && err.message || err)
+    loadFailed(comp)
+  })
+}
+
+// Without a core nothing can work; every method call says so rather than waiting forever.
+function loadFailed (comp) {
+  failCallbacks(comp.__room, comp.__room.failed)
+  comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
+}
+
+function send (comp, input) {
+  const rt = comp.__room
+  if (!rt || rt.gone) return
+  if (rt.failed) { if (input.call) loadFailed(comp); return }
+  if (!rt.core) { rt.queue.push(input); return }
+  let out
+  try {
+    out = rt.core.handle(Date.now(), JSON.stringify(input))
+  } catch (err) {
+    recover(comp, err)
+    return
+  }
+  rt.traps = 0
+  apply(comp, JSON.parse(out))
+}
+
+// A trapped instance cannot be trusted again: drop it and everything it had started, report it,
+// and carry on with a fresh instance that gets the current properties. A core that traps again
+// before handling a single input (on the properties themselves) is not restarted in a loop.
+function recover (comp, err) {
+  const rt = comp.__room
+  rt.core = null
+  const restart = ++rt.traps === 1 && !rt.leaving
+  Object.keys(rt.timers).forEach(id => clearTimeout(rt.timers[id]))
+  Object.keys(rt.requests).forEach(id => command(rt.requests[id], 'abort'))
+  rt.timers = {}
+  rt.requests = {}
+  failCallbacks(rt, 'webrtc-room: the core failed before answering')
+  command(wx.createLivePusherContext('rtcpusher', comp), 'stop')
+  comp.setData(EMPTY_VIEW())
+  comp.triggerEvent('RoomEvent', {
+    tag: 'error',
+    code: TRAPPED,
+    detail: 'webrtc-room: the core failed (' + (err && err.message || err) + ')' +
+      (restart ? ' and was restarted; call start() to enter again' : '; it is not restarted')
+  })
+  if (restart) boot(comp)
+  else rt.gone = true
+}
+
+function command (ctx, name) {
+  if (ctx && typeof ctx[name] === 'function') ctx[name]()
+}
+
+function apply (comp, out) {
+  const rt = comp.__room
+  ;(out.ops || []).forEach(op => {
+    if (op.request) request(comp, op.request)
+    else if (op.abort) {
+      const task = rt.requests[op.abort]
+      delete rt.requests[op.abort]
+      command(task, 'abort')
+    } else if (op.timer) {
+      rt.timers[op.timer] = setTimeout(() => { delete rt.timers[op.timer]; send(comp, { timer: op.timer }) }, op.ms)
+    } else if (op.clearTimer) {
+      clearTimeout(rt.timers[op.clearTimer])
+      delete rt.timers[op.clearTimer]
+    } else if (op.pusher) command(wx.createLivePusherContext('rtcpusher', comp), op.pusher)
+    else if (op.cmd) command(wx.createLivePlayerContext('player-' + op.player, comp), op.cmd)
+    else if (op.log) console[op.level](op.log)
+    else if (op.callback) callback(rt, op.callback, op.ok, op.args)
+  })
+  if (out.data) comp.setData(out.data)
+  ;(out.events || []).forEach(e => comp.triggerEvent(e.name, e.detail))
+}
+
+function request (comp, req) {
+  const rt = comp.__room
+  const done = reply => {
+    if (!(req.id in rt.requests)) return // aborted, or the core restarted
+    delete rt.requests[req.id]
+    reply.id = req.id
+    send(comp, { reply })
+  }
+  // Registered before the call: a runtime may answer synchronously.
+  rt.requests[req.id] = null
+  const task = wx.request({
+    url: req.url,
+    method: req.method,
+    data: req.data,
+    success: res => done({ status: res.statusCode, data: res.data }),
+    fail: res => done({ error: (res && res.errMsg) || 'request:fail' })
+  })
+  if (req.id in rt.requests) rt.requests[req.id] = task
+}
+
+// A method's function arguments (the send methods' succ, fail) stay here; the core names them
+// by `cb` and answers with exactly one callback op.
+const call = name => function () {
+  const args = Array.prototype.slice.call(arguments)
+  const fns = args.filter(a => typeof a === 'function')
+  const input = { call: name, args: args.filter(a => typeof a !== 'function') }
+  if (fns.length) {
+    const rt = this.__room
+    input.cb = ++rt.cbSeq
+    rt.callbacks[input.cb] = fns
+  }
+  send(this, input)
+}
+
+function callback (rt, id, ok, args) {
+  const fns = rt.callbacks[id]
+  delete rt.callbacks[id]
+  const fn = fns && fns[ok ? 0 : 1]
+  if (typeof fn === 'function') fn.apply(null, args)
+}
+
+// Callbacks the core can no longer answer (it failed, or never loaded) fail with -4.
+function failCallbacks (rt, why) {
+  Object.keys(rt.callbacks).forEach(id => callback(rt, id, false, [-4, why]))
+}
+
+Component({
+  options: { multipleSlots: true },
+  properties,
+  data: EMPTY_VIEW(),
+  lifetimes: {
+    created () { this.__room = { core: null, queue: [], timers: {}, requests: {}, callbacks: {}, cbSeq: 0, gone: false, traps: 0 } },
+    attached () { boot(this) },
+    detached () {
+      this.__room.leaving = true
+      send(this, { detached: true })
+      failCallbacks(this.__room, 'webrtc-room: the component was detached')
+      this.__room.gone = true
+      this.__room.core = null
+    }
+  },
+  methods: {
+    start: call('start'),
+    stop: call('stop'),
+    pause: call('pause'),
+    resume: call('resume'),
+    switchCamera: call('switchCamera'),
+    exitRoom: call('exitRoom'),
+    enableVideo: call('enableVideo'),
+    enableAudio: call('enableAudio'),
+    sendC2CTextMsg: call('sendC2CTextMsg'),
+    sendC2CCustomMsg: call('sendC2CCustomMsg'),
+    sendGroupTextMsg: call('sendGroupTextMsg'),
+    sendGroupCustomMsg: call('sendGroupCustomMsg'),
+    onPusherState (e) {
+      const d = e.detail || {}
+      send(this, { pusher: { code: d.code, message: d.message } })
+    },
+    // Older base libraries put the error under `details`.
+    onPusherError (e) {
+      const d = e.detail || e.details || {}
+      send(this, { pusherError: { errCode: d.errCode, errMsg: d.errMsg } })
+    },
+    onPlayerState (e) {
+      const ds = (e.currentTarget || e.target || {}).dataset || {}
+      send(this, { player: { slot: ds.slot, user: ds.user, code: (e.detail || {}).code } })
+    }
+  }
+})
