@@ -51,3 +51,10 @@ else
   # no lockfile, or package.json edited since: npm ci would refuse, npm install updates the lock
   run npm install
 fi
+
+# The userSig v1 cross-check verifies our ECDSA tokens with an independent implementation.
+if python3 -c 'import cryptography, sys; sys.exit(0 if cryptography.__version__ == "48.0.0" else 1)' 2>/dev/null; then
+  say "ok   python cryptography 48.0.0"
+else
+  run python3 -m pip install --quiet cryptography==48.0.0
+fi
