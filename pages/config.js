@@ -15,5 +15,12 @@ module.exports = {
   SIGN_URL: 'http://127.0.0.1:8787/usersig',
 
   // Used only when the service's answer carries no sdkAppID.
-  sdkAppID: 0
+  sdkAppID: 0,
+
+  // '' talks to Tencent. To try everything on one computer, run `bash tools/demo.sh` and set
+  // 'http://127.0.0.1:8790' (the local emulator of Tencent's endpoints it starts).
+  API_BASE: '',
+
+  // Group chat in the room (the "Hi" button sends a group message; incoming ones show as toasts).
+  ENABLE_IM: true
 };

@@ -26,7 +26,8 @@ Page({
     beauty: 5,
     muted: false,
     debug: false,
-    enableIM: false,
+    enableIM: config.ENABLE_IM,
+    apiBase: config.API_BASE,
     frontCamera: true
   },
 
@@ -107,7 +108,22 @@ Page({
   },
 
   onIMEvent(e) {
-    console.log('IMEvent', e.detail);
+    const d = e.detail || {};
+    console.log('IMEvent', d.tag, d.code, d.detail);
+    if (d.tag !== 'big_group_msg_notify' && d.tag !== 'msg_notify') return;
+    (d.detail || []).filter((m) => !m.isSend).forEach((m) => {
+      const text = (m.elems || []).map((el) => (el.content && el.content.text) || '').join('');
+      if (text) wx.showToast({ title: m.fromAccountNick + ': ' + text, icon: 'none' });
+    });
+  },
+
+  sayHi() {
+    const room = this.selectComponent('#webrtcroom');
+    if (!room) return;
+    room.sendGroupTextMsg('Hi from ' + this.data.userID + ' 👋', () => {}, (code, info) => {
+      wx.showToast({ title: 'Not sent (' + code + ')', icon: 'none' });
+      console.warn('sendGroupTextMsg failed', code, info);
+    });
   },
 
   // One modal at a time; if any error on screen asks to leave, leave when it closes.
