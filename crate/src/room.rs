@@ -163,8 +163,12 @@ impl Room {
     // ----- outputs -----
 
     fn event(&mut self, tag: &'static str, code: i64, detail: Json) {
+        self.emit("RoomEvent", tag, code, detail);
+    }
+
+    fn emit(&mut self, name: &'static str, tag: &'static str, code: i64, detail: Json) {
         self.out.push_back(Output::Event(Event {
-            name: "RoomEvent",
+            name,
             tag,
             code,
             detail,

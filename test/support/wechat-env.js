@@ -417,10 +417,27 @@ function parseQuery(url) {
   return out
 }
 
+// Request hooks (env.onRequest): called synchronously with each new PendingRequest, after it was
+// recorded, e.g. to route it to an in-process fake server. A hook that throws is recorded in
+// `errors`. Hooks are removed by the function onRequest returns, and by cleanup().
+const requestHooks = []
+
+function onRequest(fn) {
+  if (typeof fn !== 'function') throw new TypeError('onRequest: a function is required')
+  requestHooks.push(fn)
+  return () => {
+    const i = requestHooks.indexOf(fn)
+    if (i >= 0) requestHooks.splice(i, 1)
+  }
+}
+
 wx.request = function request(opts) {
   if (!opts || typeof opts !== 'object' || typeof opts.url !== 'string') throw new TypeError('wx.request: url is required')
   const r = new PendingRequest(opts)
   requests.push(r)
+  for (const hook of requestHooks.slice()) {
+    try { hook(r) } catch (e) { errors.push(e) }
+  }
   return r.task
 }
 
@@ -926,6 +943,7 @@ async function cleanup() {
   componentInstances.length = 0
   wasmRecords.length = 0
   for (const k of Object.keys(globalTraps)) delete globalTraps[k]
+  requestHooks.length = 0
 }
 
 // Requests not yet answered (optionally only those whose url contains `urlPart`).
@@ -954,6 +972,7 @@ module.exports = {
   },
   requests,
   pendingRequests,
+  onRequest,
   contexts,
   contextCalls,
   uiCalls,

@@ -12,7 +12,7 @@
 use super::{Room, TimerKind};
 use crate::input::MsgBody;
 use crate::json::{obj, Json};
-use crate::output::{Event, Level, Output};
+use crate::output::{Level, Output};
 use crate::urls::encode_component;
 
 const HOST: &str = "https://webim.tim.qq.com";
@@ -90,15 +90,17 @@ pub(super) struct Im {
     msg_seq: u64,
 }
 
+/// A whole-number field (servers send some as numeric strings).
+fn int_field(v: &Json, name: &str) -> Option<i64> {
+    match v.get(name)? {
+        Json::Num(n) => crate::codec::whole_number(n),
+        Json::Str(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
 fn code_of(reply: &Json) -> i64 {
-    reply
-        .get("ErrorCode")
-        .and_then(|c| match c {
-            Json::Num(n) => crate::codec::whole_number(n),
-            Json::Str(s) => s.parse().ok(),
-            _ => None,
-        })
-        .unwrap_or(0)
+    int_field(reply, "ErrorCode").unwrap_or(0)
 }
 
 /// A reply counts as success only with `ActionStatus` "OK" (or, lacking it, error code 0).
@@ -168,12 +170,7 @@ fn wire_body(body: &MsgBody) -> Json {
 
 impl Room {
     fn im_event(&mut self, tag: &'static str, code: i64, detail: Json) {
-        self.out.push_back(Output::Event(Event {
-            name: "IMEvent",
-            tag,
-            code,
-            detail,
-        }));
+        self.emit("IMEvent", tag, code, detail);
     }
 
     fn im_url(&mut self, ver: &str, service: &str, command: &str) -> String {
@@ -753,13 +750,8 @@ impl Room {
             .cloned()
             .unwrap_or_default();
         if event == 5 {
-            let kind = body
-                .get("ReportType")
-                .or_else(|| item.get("ReportType"))
-                .and_then(|t| match t {
-                    Json::Num(n) => crate::codec::whole_number(n),
-                    _ => None,
-                })
+            let kind = int_field(&body, "ReportType")
+                .or_else(|| int_field(item, "ReportType"))
                 .unwrap_or(0);
             let notify = obj([
                 ("ReportType", num_i(kind)),
@@ -813,11 +805,7 @@ impl Room {
             .unwrap_or_default();
         let mut msgs = Vec::new();
         for item in &items {
-            let event = item.get("Event").and_then(|e| match e {
-                Json::Num(n) => crate::codec::whole_number(n),
-                _ => None,
-            });
-            match event {
+            match int_field(item, "Event") {
                 Some(3) => msgs.extend(self.messages(Some(&Json::Arr(vec![item.clone()])), true)),
                 Some(e @ 4..=6) => self.group_notice(item, e),
                 _ => {}
@@ -835,11 +823,7 @@ impl Room {
             .map(<[Json]>::to_vec)
             .unwrap_or_default();
         for e in &events {
-            let kind = e.get("Event").and_then(|k| match k {
-                Json::Num(n) => crate::codec::whole_number(n),
-                _ => None,
-            });
-            match kind {
+            match int_field(e, "Event") {
                 Some(1) => {
                     if let Some(seq) = e.get("NotifySeq") {
                         self.im.notify_seq = seq.clone();
