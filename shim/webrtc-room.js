@@ -5,6 +5,7 @@ const core = require('./core/room.js')
 
 // [name, type, default, forwarded to the core]. The view reads every property directly; the core
 // needs only the ones marked 1.
+const POSTER = 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'
 const PROPS = [
   ['roomID', Number, 0, 1], ['roomName', String, ''], ['userID', String, '', 1],
   ['userName', String, '', 1], ['userSig', String, '', 1], ['sdkAppID', Number, 0, 1],
@@ -14,8 +15,7 @@ const PROPS = [
   ['enableIM', Boolean, false, 1], ['useCloud', Boolean, true, 1], ['autoplay', Boolean, false],
   ['enableCamera', Boolean, true], ['smallViewLeft', String, '1vw'], ['smallViewTop', String, '1vw'],
   ['smallViewWidth', String, '30vw'], ['smallViewHeight', String, '40vw'],
-  ['waitingImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],
-  ['playerBackgroundImg', String, 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'],
+  ['waitingImg', String, POSTER], ['playerBackgroundImg', String, POSTER],
   ['loadingImg', String, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
   ['pureAudioPushMod', Number, 0, 1], ['recordId', Number, null, 1],
   // New: a base URL that replaces Tencent's hosts (the local emulator, a proxy).

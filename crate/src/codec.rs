@@ -245,6 +245,16 @@ fn message(obj: &Json, name: &str) -> Option<String> {
     }
 }
 
+/// The `cb` of an input that could not be decoded otherwise, so its callbacks can still be answered.
+pub fn callback_id(input: &str) -> Option<u32> {
+    let value = Json::parse(input).ok()?;
+    let n = whole_number(match value.get("cb")? {
+        Json::Num(n) => n,
+        _ => return None,
+    })?;
+    u32::try_from(n).ok()
+}
+
 /// Decodes one input object.
 pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     let value = match Json::parse(input) {

@@ -31,7 +31,7 @@ mod wasm;
 pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
     match decode_input(input) {
         Ok(input) => room.handle_input(now_ms, input),
-        Err(err) => room.reject_input(err),
+        Err(err) => room.reject_input(err, codec::callback_id(input)),
     }
     let mut outputs = Vec::new();
     while let Some(out) = room.poll_output() {

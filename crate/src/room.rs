@@ -151,12 +151,20 @@ impl Room {
         self.flush_view();
     }
 
-    /// Reports an input that could not be decoded; the state is untouched.
-    pub fn reject_input(&mut self, err: DecodeError) {
+    /// Reports an input that could not be decoded; the state is untouched. A method call that
+    /// carried callbacks (`cb`) still gets its one answer: `fail(-4, why)`.
+    pub fn reject_input(&mut self, err: DecodeError, cb: Option<u32>) {
         if self.detached {
             return;
         }
         self.log(Level::Warn, format!("webrtc-room: input ignored: {err}"));
+        if let Some(id) = cb {
+            self.out.push_back(Output::Callback {
+                id,
+                ok: false,
+                args: vec![Json::Num("-4".into()), err.to_string().into()],
+            });
+        }
         self.event("warning", codes::BAD_INPUT, err.to_string().into());
     }
 

@@ -198,22 +198,6 @@ fn group_already_exists_codes_count_as_created() {
     assert_eq!(im_tagged(&out, "join_group_event")[0]["code"], 10036);
 }
 
-#[test]
-fn already_a_member_is_joined() {
-    let mut d = Driver::with_props(json!({"enableIM": true}));
-    let login = req(&d.call("start"), "/v4/openim/login");
-    let out = d.reply(id(&login), &ok(json!({"TinyId": "1", "A2Key": "a"})));
-    let create = req(&out, "/v4/group_open_http_svc/create_group");
-    let join = req(
-        &d.reply(id(&create), &ok(json!({}))),
-        "/v4/group_open_http_svc/apply_join_group",
-    );
-    let out = d.reply(id(&join), &fail(10013));
-    assert_eq!(im_tagged(&out, "join_group_event")[0]["code"], 0);
-    let out = d.send(json!({"call": "sendGroupTextMsg", "args": ["hi"], "cb": 2}));
-    req(&out, "/v4/group_open_http_svc/send_group_msg");
-}
-
 // ----- the two long polls -----
 
 #[test]
@@ -615,4 +599,136 @@ fn without_debug_no_im_url_secret_in_logs() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn send_with_undecodable_arguments_still_answers_its_callback() {
+    let Online { mut d, .. } = online(json!({}));
+    for (input, cb) in [
+        (
+            json!({"call": "sendC2CCustomMsg", "args": ["bob", "not an object"], "cb": 21}),
+            21,
+        ),
+        (
+            json!({"call": "sendGroupTextMsg", "args": [{"text": "x"}], "cb": 22}),
+            22,
+        ),
+        (
+            json!({"call": "sendC2CTextMsg", "args": [["bob"], "hi"], "cb": 23}),
+            23,
+        ),
+    ] {
+        let out = d.send(input.clone());
+        let cbs = callbacks(&out);
+        assert_eq!(cbs.len(), 1, "{input}");
+        assert_eq!((cbs[0].0, cbs[0].1), (cb, false));
+        assert_eq!(cbs[0].2[0], -4);
+        assert!(out.requests().is_empty());
+    }
+}
+
+#[test]
+fn c2c_repeats_are_dropped_and_the_cookie_keeps_the_highest_notice_seq() {
+    let Online {
+        mut d, c2c_poll, ..
+    } = online(json!({}));
+    let reply = ok(
+        json!({"EventArray": [{"Event": 9, "C2cMsgArray": [text_msg("bob", "x1", 1), text_msg("bob", "x2", 2)]}]}),
+    );
+    let out = d.reply(c2c_poll, &reply);
+    assert_eq!(
+        im_tagged(&out, "msg_notify")[0]["detail"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let next = req(&out, "/v4/openim/longpolling");
+    assert_eq!(next["data"]["Cookie"]["NoticeSeq"], 2);
+    let again = ok(
+        json!({"EventArray": [{"Event": 9, "C2cMsgArray": [text_msg("bob", "x2", 2), text_msg("bob", "x3", 3)]}]}),
+    );
+    let out = d.reply(id(&next), &again);
+    let texts: Vec<Value> = im_tagged(&out, "msg_notify")[0]["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["elems"][0]["content"]["text"].clone())
+        .collect();
+    assert_eq!(texts, vec![json!("x3")]);
+}
+
+#[test]
+fn already_a_member_leaves_and_joins_again_for_a_poll_key() {
+    let mut d = Driver::with_props(json!({"enableIM": true}));
+    let login = req(&d.call("start"), "/v4/openim/login");
+    let out = d.reply(id(&login), &ok(json!({"TinyId": "1", "A2Key": "a"})));
+    let create = req(&out, "/v4/group_open_http_svc/create_group");
+    let join = req(
+        &d.reply(id(&create), &fail(10021)),
+        "/v4/group_open_http_svc/apply_join_group",
+    );
+    let out = d.reply(id(&join), &fail(10013));
+    assert!(im_events(&out).is_empty());
+    let quit = req(&out, "/v4/group_open_http_svc/quit_group");
+    assert_eq!(quit["data"], json!({"GroupId": "1234"}));
+    let join = req(
+        &d.reply(id(&quit), &ok(json!({}))),
+        "/v4/group_open_http_svc/apply_join_group",
+    );
+    let out = d.reply(
+        id(&join),
+        &ok(json!({"JoinedStatus": "JoinedSuccess", "LongPollingKey": "k"})),
+    );
+    assert_eq!(im_tagged(&out, "join_group_event")[0]["code"], 0);
+    let poll = req(&out, "/v1/group_open_long_polling_http_noauth_svc/get_msg");
+    assert_eq!(poll["data"]["Key"], "k");
+}
+
+#[test]
+fn already_a_member_twice_reports_joined_without_polling() {
+    let mut d = Driver::with_props(json!({"enableIM": true}));
+    let login = req(&d.call("start"), "/v4/openim/login");
+    let out = d.reply(id(&login), &ok(json!({"TinyId": "1", "A2Key": "a"})));
+    let create = req(&out, "/v4/group_open_http_svc/create_group");
+    let join = req(
+        &d.reply(id(&create), &ok(json!({}))),
+        "/v4/group_open_http_svc/apply_join_group",
+    );
+    let quit = req(
+        &d.reply(id(&join), &fail(10013)),
+        "/v4/group_open_http_svc/quit_group",
+    );
+    let join = req(
+        &d.reply(id(&quit), &fail(10007)),
+        "/v4/group_open_http_svc/apply_join_group",
+    );
+    let out = d.reply(id(&join), &fail(10013));
+    assert_eq!(im_tagged(&out, "join_group_event")[0]["code"], 0);
+    assert!(out.requests().is_empty());
+}
+
+#[test]
+fn connection_is_back_only_when_both_polls_are() {
+    let Online {
+        mut d,
+        c2c_poll,
+        group_poll,
+    } = online(json!({}));
+    let out = d.reply(c2c_poll, &ok(json!({})));
+    let c2c_poll = id(&req(&out, "/v4/openim/longpolling"));
+    let out = d.fail(c2c_poll);
+    assert_eq!(im_tagged(&out, "connection_event")[0]["code"], 9999);
+    let (t, _) = out.timers()[0];
+    let out = d.reply(
+        group_poll,
+        &ok(json!({"NextSeq": 1, "HoldTime": 90, "Key": "key-1"})),
+    );
+    assert!(
+        im_tagged(&out, "connection_event").is_empty(),
+        "the C2C poll is still down"
+    );
+    let c2c_poll = id(&req(&d.timer(t), "/v4/openim/longpolling"));
+    let out = d.reply(c2c_poll, &ok(json!({})));
+    assert_eq!(im_tagged(&out, "connection_event")[0]["code"], 1);
 }

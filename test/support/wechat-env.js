@@ -25,6 +25,7 @@
 //   await page.start({roomID, userID, ...})                    // setData, then selectComponent().start()
 //   const req = env.pendingRequests()[0]                       // .url .method .query .body .aborted
 //   await req.respond({statusCode: 200, data: {...}})          // or req.fail('request:fail timeout')
+//   const off = env.onRequest((req) => ...)                    // sees each new request (e.g. a fake server)
 //   const room = page.room                                     // page.rooms[i] with count > 1
 //   room.pusher().url; room.players(); room.activePlayers()   // what the native tags are told
 //   await room.pusherState(1020, msg); room.pusherUserList(['a']); room.pusherError(10001, '', {legacyDetails})

@@ -38,6 +38,8 @@ const NO_RECEIVER: i64 = -1;
 const EMPTY: i64 = -2;
 const TOO_LONG: i64 = -3;
 const SEND_FAILED: i64 = -4;
+/// How many recent C2C message keys are kept to drop repeats.
+const SEEN_KEPT: usize = 64;
 const BACKOFF_FIRST_MS: u32 = 1000;
 const BACKOFF_MAX_MS: u32 = 30_000;
 const C2C_POLL_SECONDS: u32 = 60;
@@ -55,10 +57,15 @@ enum Call {
     Login,
     CreateGroup,
     JoinGroup,
+    /// Leaving the group after 10013, to join again and get a poll key.
+    QuitGroup,
     PollingId,
     Poll(Poll),
     GetMsg,
-    Send { cb: Option<u32>, msg: Json },
+    Send {
+        cb: Option<u32>,
+        msg: Json,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -75,7 +82,10 @@ pub(super) struct Im {
     /// Logged in: the session tokens every later URL carries.
     session: Option<(String, String)>,
     joined: bool,
+    rejoined: bool,
     kicked: bool,
+    /// Recent C2C message keys: a message the server hands out twice is shown once.
+    seen: Vec<String>,
     pending: Vec<(u32, Call)>,
     req_seq: u64,
     conn: Conn,
@@ -508,14 +518,41 @@ impl Room {
                         self.poll(Poll::Group);
                     }
                     self.im_event("join_group_event", 0, reply);
+                } else if code == ALREADY_MEMBER && !self.im.rejoined {
+                    // A session that was not logged out still holds the membership, and 10013
+                    // carries no poll key (2019 then never received a group message): leave
+                    // the group and join again, once.
+                    self.im.rejoined = true;
+                    let room = self.props.room_id.to_string();
+                    self.im_request(
+                        Call::QuitGroup,
+                        "v4",
+                        "group_open_http_svc",
+                        "quit_group",
+                        obj([("GroupId", room.into())]),
+                    );
                 } else if code == ALREADY_MEMBER {
-                    // 2019 reported nothing here; a member can send, so say it joined.
+                    // Still "already a member": sending works, group messages cannot be polled.
                     self.im.joined = true;
+                    self.log(
+                        Level::Warn,
+                        "webrtc-room: IM group joined without a poll key (10013)".into(),
+                    );
                     self.im_event("join_group_event", 0, reply);
                 } else {
                     let code = if ok { -12 } else { code };
                     self.im_event("join_group_event", code, reply);
                 }
+            }
+            Call::QuitGroup => {
+                let room = self.props.room_id.to_string();
+                self.im_request(
+                    Call::JoinGroup,
+                    "v4",
+                    "group_open_http_svc",
+                    "apply_join_group",
+                    obj([("GroupId", room.into())]),
+                );
             }
             Call::PollingId => {
                 if ok {
@@ -530,7 +567,10 @@ impl Room {
             Call::Poll(which) => {
                 if ok || code == POLL_TIMED_OUT {
                     self.im.failures[which as usize] = 0;
-                    self.connection(Conn::On);
+                    // Connected again only when neither poll is failing.
+                    if self.im.failures.iter().all(|f| *f == 0) {
+                        self.connection(Conn::On);
+                    }
                     if ok {
                         match which {
                             Poll::C2c => self.c2c_events(&reply),
@@ -682,6 +722,20 @@ impl Room {
         self.im_event("kicked", KICKED, reply);
     }
 
+    /// The cookie's `NoticeSeq` is the highest one seen, so nothing is handed out twice.
+    fn advance_notice_seq(&mut self, item: &Json) {
+        let Some(seq) = int_field(item, "NoticeSeq") else {
+            return;
+        };
+        let current = match &self.im.notice_seq {
+            Json::Num(n) => crate::codec::whole_number(n).unwrap_or(0),
+            _ => 0,
+        };
+        if seq > current {
+            self.im.notice_seq = Json::Num(seq.to_string());
+        }
+    }
+
     /// Incoming messages of a poll or getmsg reply as IMEvent message objects.
     fn messages(&mut self, list: Option<&Json>, group: bool) -> Vec<Json> {
         let me = self.props.user_id.clone();
@@ -709,6 +763,20 @@ impl Room {
                 .unwrap_or(&from)
                 .to_string();
             let is_send = from == me;
+            if !group {
+                let key = format!(
+                    "{from}/{}/{}",
+                    item.get("MsgSeq").cloned().unwrap_or_default(),
+                    item.get("MsgRandom").cloned().unwrap_or_default()
+                );
+                if self.im.seen.contains(&key) {
+                    continue;
+                }
+                if self.im.seen.len() >= SEEN_KEPT {
+                    self.im.seen.remove(0);
+                }
+                self.im.seen.push(key);
+            }
             let sess = if group {
                 let id = item
                     .get("ToGroupId")
@@ -832,12 +900,8 @@ impl Room {
                 }
                 Some(9) => {
                     let list = e.get("C2cMsgArray");
-                    if let Some(seq) = list
-                        .and_then(Json::as_array)
-                        .and_then(|l| l.first())
-                        .and_then(|m| m.get("NoticeSeq"))
-                    {
-                        self.im.notice_seq = seq.clone();
+                    for m in list.and_then(Json::as_array).unwrap_or_default() {
+                        self.advance_notice_seq(m);
                     }
                     let msgs = self.messages(list, false);
                     if !msgs.is_empty() {
@@ -851,9 +915,7 @@ impl Room {
                         .map(<[Json]>::to_vec)
                         .unwrap_or_default();
                     for tip in &tips {
-                        if let Some(seq) = tip.get("NoticeSeq") {
-                            self.im.notice_seq = seq.clone();
-                        }
+                        self.advance_notice_seq(tip);
                         self.group_notice(tip, k);
                     }
                 }
