@@ -1,0 +1,587 @@
+//! webim v4: the calls `crate/src/room/im.rs` makes, answered from memory with real fan-out.
+//!
+//! Every call is `POST /{ver}/{service}/{command}?…&sdkappid=S&…` with a JSON body; replies are
+//! `{"ActionStatus": "OK"|"FAIL", "ErrorCode", "ErrorInfo", …}` with HTTP 200. `login` carries
+//! `identifier` + `usersig` (checked with the `usersig` crate); every later call carries the
+//! `tinyid` + `a2` that login returned.
+//!
+//! * `v4/openim/login` → `TinyId` (a 64-bit number, as the real service sends), `A2Key`. A second
+//!   login of the same identifier kicks the first session (its polls get 91101).
+//! * `v4/openim/getlongpollingid` → `LongPollingId`, `Timeout`.
+//! * `v4/openim/longpolling` `{Timeout, Cookie: {…, LongPollingId}}` → C2C messages as
+//!   `EventArray: [{Event: 9, C2cMsgArray: […]}]`, each message delivered once per session; 60008
+//!   when the hold ends empty.
+//! * `v4/openim/getmsg` → an empty `MsgList` (the emulator never sends the Event 1 that leads to it).
+//! * `v4/group_open_http_svc/create_group` (AVChatRoom only; 10025 / 10021 when the ID exists),
+//!   `apply_join_group` → `JoinedStatus: "JoinedSuccess"`, `LongPollingKey`.
+//! * `v1/group_open_long_polling_http_noauth_svc/get_msg` `{StartSeq, HoldTime, Key}` → the group's
+//!   messages from `StartSeq` (0: from joining) as `RspMsgList` (Event 3), `NextSeq`; an empty
+//!   OK reply when the hold ends.
+//! * `v4/openim/sendmsg` (C2C: to every session of `To_Account`, or kept until it logs in),
+//!   `v4/group_open_http_svc/send_group_msg` (to every member's big-group poll, the sender's too).
+//! * `v4/openim/longpollinglogout`: ends the session and its group memberships.
+
+use crate::codes;
+use crate::{body_json, reply, App};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Messages kept per group, per session queue and per offline account (oldest dropped first).
+const MAX_KEPT: usize = 1000;
+/// TinyIds start here (2^57, the range real ones are in: beyond a JS number's exact integers).
+const TINYID_BASE: u64 = 1 << 57;
+
+#[derive(Default)]
+pub(crate) struct Im {
+    /// By A2Key.
+    sessions: HashMap<String, Session>,
+    groups: HashMap<String, Group>,
+    /// LongPollingKey → (group, A2Key).
+    keys: HashMap<String, (String, String)>,
+    /// C2C messages for accounts with no session yet.
+    offline: HashMap<String, VecDeque<Value>>,
+    logins: u64,
+    notice_seq: u64,
+}
+
+struct Session {
+    user: String,
+    tiny_id: u64,
+    polling_id: Option<String>,
+    c2c: VecDeque<Value>,
+    tx: watch::Sender<u64>,
+    kicked: bool,
+    /// LongPollingKeys of the groups joined.
+    keys: Vec<String>,
+}
+
+struct Group {
+    name: String,
+    owner: String,
+    next_seq: u64,
+    log: VecDeque<(u64, Value)>,
+    /// LongPollingKey → the group seq the member joined at.
+    members: HashMap<String, u64>,
+    tx: watch::Sender<u64>,
+}
+
+fn push_bounded(q: &mut VecDeque<Value>, v: Value) {
+    if q.len() >= MAX_KEPT {
+        q.pop_front();
+    }
+    q.push_back(v);
+}
+
+fn ok(extra: Value) -> Response {
+    let mut m = Map::new();
+    m.insert("ActionStatus".into(), "OK".into());
+    m.insert("ErrorCode".into(), 0.into());
+    m.insert("ErrorInfo".into(), "".into());
+    if let Value::Object(o) = extra {
+        m.extend(o);
+    }
+    reply(StatusCode::OK, Value::Object(m))
+}
+
+fn fail(code: i64, info: impl Into<String>) -> Response {
+    reply(
+        StatusCode::OK,
+        json!({"ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info.into()}),
+    )
+}
+
+impl Im {
+    fn bump_groups_of(&self, keys: &[String]) {
+        for key in keys {
+            if let Some((g, _)) = self.keys.get(key) {
+                if let Some(group) = self.groups.get(g) {
+                    group.tx.send_modify(|n| *n += 1);
+                }
+            }
+        }
+    }
+
+    fn remove_session(&mut self, a2: &str) {
+        let Some(s) = self.sessions.remove(a2) else {
+            return;
+        };
+        self.bump_groups_of(&s.keys);
+        for key in &s.keys {
+            if let Some((g, _)) = self.keys.remove(key) {
+                if let Some(group) = self.groups.get_mut(&g) {
+                    group.members.remove(key);
+                }
+            }
+        }
+        // Dropping the session drops its sender: a pending C2C poll wakes and finds it gone.
+    }
+}
+
+/// The session of a call (by `a2`, checked against `tinyid`), or the failure to answer.
+fn session_of(app: &App, q: &HashMap<String, String>) -> Result<String, Box<Response>> {
+    let (Some(tiny), Some(a2)) = (q.get("tinyid"), q.get("a2")) else {
+        return Err(Box::new(fail(
+            codes::BAD_SESSION,
+            "tinyid and a2 are required (log in first)",
+        )));
+    };
+    let st = app.lock();
+    let Some(s) = st.im.sessions.get(a2) else {
+        return Err(Box::new(fail(
+            codes::BAD_SESSION,
+            "a2 is not a live session (logged out, or never logged in)",
+        )));
+    };
+    // The client may have read TinyId as a JS number (rounded): compare as doubles.
+    let same = tiny.parse::<u64>().ok() == Some(s.tiny_id)
+        || tiny.parse::<f64>().ok() == Some(s.tiny_id as f64);
+    if !same {
+        return Err(Box::new(fail(
+            codes::BAD_SESSION,
+            "tinyid does not belong to this a2",
+        )));
+    }
+    if s.kicked {
+        return Err(Box::new(fail(
+            codes::KICKED,
+            "this account logged in elsewhere; the session is over",
+        )));
+    }
+    Ok(a2.clone())
+}
+
+pub(crate) async fn dispatch(
+    State(app): State<Arc<App>>,
+    Path((ver, service, cmd)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    if q.get("sdkappid").and_then(|s| s.parse::<u64>().ok()) != Some(u64::from(app.cfg.sdk_app_id))
+    {
+        return fail(
+            codes::APP_NOT_FOUND,
+            "sdkappid is missing or not this emulator's",
+        );
+    }
+    let Some(body) = body_json(&body).filter(Value::is_object) else {
+        return fail(codes::BAD_JSON, "the body is not a JSON object");
+    };
+    let route = (ver.as_str(), service.as_str(), cmd.as_str());
+    if route == ("v4", "openim", "login") {
+        return login(&app, &q);
+    }
+    let known = matches!(
+        route,
+        (
+            "v4",
+            "openim",
+            "getlongpollingid" | "longpolling" | "getmsg" | "sendmsg" | "longpollinglogout"
+        ) | (
+            "v4",
+            "group_open_http_svc",
+            "create_group" | "apply_join_group" | "send_group_msg"
+        ) | ("v1", "group_open_long_polling_http_noauth_svc", "get_msg")
+    );
+    if !known {
+        return reply(
+            StatusCode::NOT_FOUND,
+            json!({"ActionStatus": "FAIL", "ErrorCode": codes::UNKNOWN_COMMAND,
+                   "ErrorInfo": format!("the emulator does not implement {ver}/{service}/{cmd}")}),
+        );
+    }
+    let a2 = match session_of(&app, &q) {
+        Ok(a2) => a2,
+        Err(r) => return *r,
+    };
+    match cmd.as_str() {
+        "getlongpollingid" => polling_id(&app, &a2),
+        "longpolling" => c2c_poll(&app, &a2, &body).await,
+        "getmsg" => ok(json!({"Cookie": "", "SyncFlag": 0, "MsgList": [], "EventArray": []})),
+        "sendmsg" => send_c2c(&app, &a2, &body),
+        "longpollinglogout" => {
+            app.lock().im.remove_session(&a2);
+            ok(json!({}))
+        }
+        "create_group" => create_group(&app, &a2, &body),
+        "apply_join_group" => join_group(&app, &a2, &body),
+        "send_group_msg" => send_group(&app, &a2, &body),
+        _ => group_poll(&app, &a2, &body).await,
+    }
+}
+
+fn login(app: &App, q: &HashMap<String, String>) -> Response {
+    let user = q.get("identifier").map(String::as_str).unwrap_or("");
+    let sig = q.get("usersig").map(String::as_str).unwrap_or("");
+    if user.is_empty() {
+        return fail(codes::BAD_PARAM, "identifier is missing");
+    }
+    if sig.is_empty() {
+        return fail(codes::SIG_EMPTY, "usersig is empty");
+    }
+    if let Err(e) = app.signer.verify_user_sig(sig, user, usersig::unix_now()) {
+        return fail(codes::of_sig_error(&e), format!("usersig refused: {e}"));
+    }
+    let a2 = app.token();
+    let mut st = app.lock();
+    let im = &mut st.im;
+    for s in im.sessions.values_mut().filter(|s| s.user == user) {
+        s.kicked = true;
+        s.tx.send_modify(|n| *n += 1);
+    }
+    let kicked_keys: Vec<String> = im
+        .sessions
+        .values()
+        .filter(|s| s.kicked && s.user == user)
+        .flat_map(|s| s.keys.clone())
+        .collect();
+    im.bump_groups_of(&kicked_keys);
+    im.logins += 1;
+    let tiny_id = TINYID_BASE + im.logins;
+    let c2c = im.offline.remove(user).unwrap_or_default();
+    im.sessions.insert(
+        a2.clone(),
+        Session {
+            user: user.to_string(),
+            tiny_id,
+            polling_id: None,
+            c2c,
+            tx: watch::Sender::new(0),
+            kicked: false,
+            keys: Vec::new(),
+        },
+    );
+    ok(json!({"TinyId": tiny_id, "A2Key": a2}))
+}
+
+fn polling_id(app: &App, a2: &str) -> Response {
+    let id = app.token();
+    let hold = app.cfg.im_hold.as_secs().max(1);
+    let mut st = app.lock();
+    let Some(s) = st.im.sessions.get_mut(a2) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    s.polling_id = Some(id.clone());
+    ok(json!({"LongPollingId": id, "Timeout": hold}))
+}
+
+fn hold_of(app: &App, asked: Option<&Value>) -> Duration {
+    let asked = asked
+        .and_then(Value::as_f64)
+        .filter(|s| *s > 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+        .unwrap_or(app.cfg.im_hold);
+    asked.min(app.cfg.im_hold)
+}
+
+async fn c2c_poll(app: &App, a2: &str, body: &Value) -> Response {
+    let want = body
+        .get("Cookie")
+        .and_then(|c| c.get("LongPollingId"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let deadline = tokio::time::Instant::now() + hold_of(app, body.get("Timeout"));
+    loop {
+        let mut rx = {
+            let mut st = app.lock();
+            let Some(s) = st.im.sessions.get_mut(a2) else {
+                return fail(codes::BAD_SESSION, "logged out");
+            };
+            if s.kicked {
+                return fail(codes::KICKED, "this account logged in elsewhere");
+            }
+            if s.polling_id.as_deref() != Some(want) {
+                return fail(
+                    codes::BAD_PARAM,
+                    "Cookie.LongPollingId is not this session's (call getlongpollingid)",
+                );
+            }
+            if !s.c2c.is_empty() {
+                let msgs: Vec<Value> = s.c2c.drain(..).collect();
+                return ok(json!({"EventArray": [{"Event": 9, "C2cMsgArray": msgs}]}));
+            }
+            s.tx.subscribe()
+        };
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            return fail(
+                codes::POLL_TIMEOUT,
+                "long poll held without news; poll again",
+            );
+        }
+    }
+}
+
+/// A well-formed `MsgBody`: a non-empty array of `{MsgType: string, MsgContent: object}`.
+fn check_msg_body(body: &Value) -> Result<Value, String> {
+    let elems = body
+        .get("MsgBody")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+        .ok_or("MsgBody must be a non-empty array")?;
+    for e in elems {
+        let kind = e
+            .get("MsgType")
+            .and_then(Value::as_str)
+            .ok_or("MsgType must be a string")?;
+        let content = e
+            .get("MsgContent")
+            .filter(|c| c.is_object())
+            .ok_or("MsgContent must be an object")?;
+        if kind == "TIMTextElem" && !content.get("Text").is_some_and(Value::is_string) {
+            return Err("a TIMTextElem needs MsgContent.Text".into());
+        }
+        if kind == "TIMCustomElem" && !content.get("Data").is_some_and(Value::is_string) {
+            return Err("a TIMCustomElem needs MsgContent.Data".into());
+        }
+    }
+    Ok(Value::Array(elems.clone()))
+}
+
+fn str_field<'a>(body: &'a Value, name: &str) -> &'a str {
+    body.get(name).and_then(Value::as_str).unwrap_or("")
+}
+
+fn send_c2c(app: &App, a2: &str, body: &Value) -> Response {
+    let msg_body = match check_msg_body(body) {
+        Ok(b) => b,
+        Err(why) => return fail(codes::C2C_BAD_MSG_BODY, why),
+    };
+    let to = str_field(body, "To_Account").to_string();
+    if to.is_empty() {
+        return fail(codes::C2C_BAD_ACCOUNT, "To_Account is missing");
+    }
+    let now = usersig::unix_now();
+    let mut st = app.lock();
+    let im = &mut st.im;
+    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    let from = str_field(body, "From_Account");
+    if !from.is_empty() && from != me {
+        return fail(
+            codes::C2C_BAD_ACCOUNT,
+            "From_Account is not the logged-in account",
+        );
+    }
+    im.notice_seq += 1;
+    let item = json!({
+        "From_Account": me,
+        "To_Account": to,
+        "MsgSeq": body.get("MsgSeq").cloned().unwrap_or(0.into()),
+        "MsgRandom": body.get("MsgRandom").cloned().unwrap_or(0.into()),
+        "MsgTimeStamp": now,
+        "MsgBody": msg_body,
+        "NoticeSeq": im.notice_seq,
+    });
+    let mut delivered = false;
+    for s in im
+        .sessions
+        .values_mut()
+        .filter(|s| s.user == to && !s.kicked)
+    {
+        push_bounded(&mut s.c2c, item.clone());
+        s.tx.send_modify(|n| *n += 1);
+        delivered = true;
+    }
+    if !delivered {
+        push_bounded(im.offline.entry(to).or_default(), item);
+    }
+    ok(json!({"MsgTime": now}))
+}
+
+fn create_group(app: &App, a2: &str, body: &Value) -> Response {
+    let id = str_field(body, "GroupId");
+    if id.is_empty() {
+        return fail(
+            codes::GROUP_BAD_PARAM,
+            "GroupId is missing (the emulator needs one)",
+        );
+    }
+    if str_field(body, "Type") != "AVChatRoom" {
+        return fail(
+            codes::GROUP_BAD_PARAM,
+            "the emulator only makes AVChatRoom groups",
+        );
+    }
+    let mut st = app.lock();
+    let im = &mut st.im;
+    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    if let Some(g) = im.groups.get(id) {
+        return if g.owner == me {
+            fail(codes::GROUP_ID_OWNED, "group ID already in use; you own it")
+        } else {
+            fail(codes::GROUP_ID_IN_USE, "group ID already in use")
+        };
+    }
+    let name = match str_field(body, "Name") {
+        "" => id.to_string(),
+        n => n.to_string(),
+    };
+    im.groups.insert(
+        id.to_string(),
+        Group {
+            name,
+            owner: me,
+            next_seq: 1,
+            log: VecDeque::new(),
+            members: HashMap::new(),
+            tx: watch::Sender::new(0),
+        },
+    );
+    ok(json!({"GroupId": id}))
+}
+
+fn join_group(app: &App, a2: &str, body: &Value) -> Response {
+    let id = str_field(body, "GroupId").to_string();
+    let fresh = app.token();
+    let mut st = app.lock();
+    let im = &mut st.im;
+    let Some(group) = im.groups.get_mut(&id) else {
+        return fail(
+            codes::GROUP_NOT_FOUND,
+            format!("group {id:?} does not exist"),
+        );
+    };
+    let Some(s) = im.sessions.get_mut(a2) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    // Joining again from the same session gives the same key.
+    let existing = s
+        .keys
+        .iter()
+        .find(|k| im.keys.get(*k).is_some_and(|(g, _)| *g == id))
+        .cloned();
+    let key = match existing {
+        Some(k) => k,
+        None => {
+            group.members.insert(fresh.clone(), group.next_seq);
+            s.keys.push(fresh.clone());
+            im.keys.insert(fresh.clone(), (id, a2.to_string()));
+            fresh
+        }
+    };
+    ok(json!({"JoinedStatus": "JoinedSuccess", "LongPollingKey": key}))
+}
+
+fn send_group(app: &App, a2: &str, body: &Value) -> Response {
+    let msg_body = match check_msg_body(body) {
+        Ok(b) => b,
+        Err(why) => return fail(codes::GROUP_BAD_PARAM, why),
+    };
+    let id = str_field(body, "GroupId").to_string();
+    let now = usersig::unix_now();
+    let mut st = app.lock();
+    let im = &mut st.im;
+    let Some(s) = im.sessions.get(a2) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    let me = s.user.clone();
+    let from = str_field(body, "From_Account");
+    if !from.is_empty() && from != me {
+        return fail(
+            codes::GROUP_NO_PERMISSION,
+            "From_Account is not the logged-in account",
+        );
+    }
+    let member = s
+        .keys
+        .iter()
+        .any(|k| im.keys.get(k).is_some_and(|(g, _)| *g == id));
+    let Some(group) = im.groups.get_mut(&id) else {
+        return fail(
+            codes::GROUP_NOT_FOUND,
+            format!("group {id:?} does not exist"),
+        );
+    };
+    if !member {
+        return fail(
+            codes::GROUP_NO_PERMISSION,
+            "not a member of this group (apply_join_group first)",
+        );
+    }
+    let seq = group.next_seq;
+    group.next_seq += 1;
+    let item = json!({
+        "Event": 3,
+        "From_Account": me,
+        "ToGroupId": id,
+        "MsgSeq": seq,
+        "MsgRandom": body.get("Random").cloned().unwrap_or(0.into()),
+        "MsgTimeStamp": now,
+        "MsgBody": msg_body,
+        "GroupInfo": {"GroupName": group.name, "From_AccountNick": "", "To_Account": ""},
+        "MsgPriority": body.get("MsgPriority").cloned().unwrap_or("COMMON".into()),
+        "IsPlaceMsg": 0,
+    });
+    if group.log.len() >= MAX_KEPT {
+        group.log.pop_front();
+    }
+    group.log.push_back((seq, item));
+    group.tx.send_modify(|n| *n += 1);
+    ok(json!({"MsgTime": now, "MsgSeq": seq}))
+}
+
+async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
+    let key = str_field(body, "Key").to_string();
+    let start_seq = crate::as_u64(body.get("StartSeq")).unwrap_or(0);
+    let hold = hold_of(app, body.get("HoldTime"));
+    let hold_secs = app.cfg.im_hold.as_secs().max(1);
+    let deadline = tokio::time::Instant::now() + hold;
+    loop {
+        let (mut rx, start) = {
+            let st = app.lock();
+            let im = &st.im;
+            let Some((gid, owner)) = im.keys.get(&key) else {
+                return fail(
+                    codes::GROUP_NO_PERMISSION,
+                    "Key is not a member's LongPollingKey (logged out?)",
+                );
+            };
+            if owner != a2 {
+                return fail(codes::GROUP_NO_PERMISSION, "Key belongs to another session");
+            }
+            if im.sessions.get(a2).is_none_or(|s| s.kicked) {
+                return fail(codes::KICKED, "this account logged in elsewhere");
+            }
+            let Some(group) = im.groups.get(gid) else {
+                return fail(codes::GROUP_NOT_FOUND, "the group is gone");
+            };
+            let start = if start_seq == 0 {
+                group.members.get(&key).copied().unwrap_or(group.next_seq)
+            } else {
+                start_seq
+            };
+            let msgs: Vec<Value> = group
+                .log
+                .iter()
+                .filter(|(seq, _)| *seq >= start)
+                .map(|(_, m)| m.clone())
+                .collect();
+            if !msgs.is_empty() {
+                return ok(
+                    json!({"NextSeq": group.next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
+                );
+            }
+            (group.tx.subscribe(), start)
+        };
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            return ok(
+                json!({"NextSeq": start, "HoldTime": hold_secs, "Key": key, "RspMsgList": []}),
+            );
+        }
+    }
+}
