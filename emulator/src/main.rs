@@ -71,37 +71,16 @@ fn main() -> ExitCode {
         .get("--bind")
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:8790".into());
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("emulator: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(&bind).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("emulator: cannot listen on {bind}: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(bind);
-        println!(
-            "listening on http://{addr} (sdkAppID {}, IM hold {:?}, media hold {:?})",
-            cfg.sdk_app_id, cfg.im_hold, cfg.media_hold
-        );
-        match emulator::serve(listener, cfg, shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("emulator: {e}");
-                ExitCode::from(1)
-            }
-        }
-    })
+    let banner = format!(
+        "(sdkAppID {}, IM hold {:?}, media hold {:?})",
+        cfg.sdk_app_id, cfg.im_hold, cfg.media_hold
+    );
+    usersig::server::run_main(
+        "emulator",
+        bind,
+        |addr| format!("listening on http://{addr} {banner}"),
+        move |listener, stop| emulator::serve(listener, cfg, stop),
+    )
 }
 
 /// Flags first, then the environment (the variables `usersig-server` reads), or `--config`.
@@ -139,22 +118,4 @@ fn config(flags: &HashMap<String, String>) -> Result<Config, String> {
         cfg.media_hold = secs("--media-hold", v)?;
     }
     Ok(cfg)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

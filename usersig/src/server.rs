@@ -359,6 +359,72 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Resolves on Ctrl-C or SIGTERM: how a server binary is asked to stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The main loop of a server binary (`usersig-server`, the workspace's `emulator`): a runtime, a
+/// listener on `bind`, the line `banner(addr)` once ready, then `serve(listener, stop)` until
+/// Ctrl-C / SIGTERM. Failures are printed as `name: …` and exit with 1.
+pub fn run_main<F, Fut>(
+    name: &str,
+    bind: String,
+    banner: impl FnOnce(&str) -> String,
+    serve: F,
+) -> std::process::ExitCode
+where
+    F: FnOnce(
+        tokio::net::TcpListener,
+        std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    ) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
+    use std::process::ExitCode;
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(&bind).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("{name}: cannot listen on {bind}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(bind);
+        println!("{}", banner(&addr));
+        match serve(listener, Box::pin(shutdown_signal())).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

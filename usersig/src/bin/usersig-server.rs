@@ -67,54 +67,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("usersig-server: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(&bind).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("usersig-server: cannot listen on {bind}: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(bind);
-        // Only the public part of the configuration is ever printed.
-        println!(
-            "listening on http://{addr} (sdkAppID {}, userSig expire {} s)",
-            cfg.sdk_app_id, cfg.expire
-        );
-        match server::serve(listener, cfg, shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("usersig-server: {e}");
-                ExitCode::from(1)
-            }
-        }
-    })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    // Only the public part of the configuration is ever printed.
+    let banner = format!(
+        "(sdkAppID {}, userSig expire {} s)",
+        cfg.sdk_app_id, cfg.expire
+    );
+    server::run_main(
+        "usersig-server",
+        bind,
+        |addr| format!("listening on http://{addr} {banner}"),
+        move |listener, stop| server::serve(listener, cfg, stop),
+    )
 }
