@@ -491,14 +491,7 @@ impl Room {
             }
             Call::CreateGroup => {
                 if ok || GROUP_EXISTS.contains(&code) {
-                    let room = self.props.room_id.to_string();
-                    self.im_request(
-                        Call::JoinGroup,
-                        "v4",
-                        "group_open_http_svc",
-                        "apply_join_group",
-                        obj([("GroupId", room.into())]),
-                    );
+                    self.group_call(Call::JoinGroup, "apply_join_group");
                 } else {
                     self.im_event("join_group_event", code, reply);
                 }
@@ -523,14 +516,7 @@ impl Room {
                     // carries no poll key (2019 then never received a group message): leave
                     // the group and join again, once.
                     self.im.rejoined = true;
-                    let room = self.props.room_id.to_string();
-                    self.im_request(
-                        Call::QuitGroup,
-                        "v4",
-                        "group_open_http_svc",
-                        "quit_group",
-                        obj([("GroupId", room.into())]),
-                    );
+                    self.group_call(Call::QuitGroup, "quit_group");
                 } else if code == ALREADY_MEMBER {
                     // Still "already a member": sending works, group messages cannot be polled.
                     self.im.joined = true;
@@ -545,14 +531,7 @@ impl Room {
                 }
             }
             Call::QuitGroup => {
-                let room = self.props.room_id.to_string();
-                self.im_request(
-                    Call::JoinGroup,
-                    "v4",
-                    "group_open_http_svc",
-                    "apply_join_group",
-                    obj([("GroupId", room.into())]),
-                );
+                self.group_call(Call::JoinGroup, "apply_join_group");
             }
             Call::PollingId => {
                 if ok {
@@ -614,6 +593,18 @@ impl Room {
             }
         }
         true
+    }
+
+    /// A group command whose body is just the room's group id.
+    fn group_call(&mut self, call: Call, command: &str) {
+        let room = self.props.room_id.to_string();
+        self.im_request(
+            call,
+            "v4",
+            "group_open_http_svc",
+            command,
+            obj([("GroupId", room.into())]),
+        );
     }
 
     fn poll(&mut self, which: Poll) {
