@@ -39,7 +39,6 @@ Page({
     // A double tap must not open two rooms.
     const now = Date.now();
     if (now - (this.lastTap || 0) < 1000) return;
-    this.lastTap = now;
 
     const roomNo = this.data.roomNo.trim();
     const userID = this.data.userID.trim();
@@ -51,6 +50,7 @@ Page({
       wx.showToast({ title: 'User ID: up to 32 of A-Z a-z 0-9 _ -', icon: 'none' });
       return;
     }
+    this.lastTap = now;
     // Both are checked above, so they need no URL encoding.
     wx.navigateTo({
       url: '/pages/room/room?roomID=' + roomNo + '&template=' + this.data.template + '&userID=' + userID

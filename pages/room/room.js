@@ -11,8 +11,8 @@ const ERRORS = {
   '-10': 'Joining the room failed.',
   '-11': 'The component\'s wasm core failed to load or crashed.'
 };
-// After these the component has left the room: leave the page too.
-const FATAL = [-4, -5, -6, -9, -10];
+// After these the component has left the room (or, -11, cannot work): leave the page too.
+const FATAL = [-4, -5, -6, -9, -10, -11];
 const TEMPLATES = ['bigsmall', 'float', 'grid'];
 
 Page({
@@ -36,17 +36,33 @@ Page({
     const userID = query.userID || '';
     const template = TEMPLATES.indexOf(query.template) >= 0 ? query.template : 'float';
     this.setData({ roomID, userID, template });
+    if (!(roomID >= 1 && roomID <= 4294967294 && Math.floor(roomID) === roomID) || !userID) {
+      this.showError('Cannot enter', 'The page was opened without a valid room number and user ID (' +
+        JSON.stringify(query) + '). Pick them on the first page.', true);
+      return;
+    }
     wx.setNavigationBarTitle({ title: 'Room ' + roomID });
     this.sign(roomID, userID);
   },
 
   onShow() {
     wx.setKeepScreenOn({ keepScreenOn: true });
+    // Going to the background (pusher 5000) makes the component leave the room: enter again.
+    if (this.hidden && this.signed && !this.gone) {
+      const room = this.selectComponent('#webrtcroom');
+      if (room) room.start();
+    }
+    this.hidden = false;
+  },
+
+  onHide() {
+    this.hidden = true;
   },
 
   onUnload() {
     // The component leaves the room by itself when it is detached.
     this.gone = true;
+    wx.setKeepScreenOn({ keepScreenOn: false });
     if (this.signTask) this.signTask.abort();
   },
 
@@ -62,7 +78,9 @@ Page({
       success: (res) => {
         if (this.gone) return;
         const d = res.data || {};
-        if (res.statusCode !== 200) return this.signFailed(url, 'HTTP status ' + res.statusCode);
+        if (res.statusCode !== 200) {
+          return this.signFailed(url, 'HTTP status ' + res.statusCode + (d.message ? ' (' + d.message + ')' : ''));
+        }
         if (!d.userSig) return this.signFailed(url, 'the answer has no userSig');
         const sdkAppID = Number(d.sdkAppID) || config.sdkAppID;
         if (!sdkAppID) return this.signFailed(url, 'the answer has no sdkAppID and pages/config.js sets none');
@@ -74,6 +92,7 @@ Page({
           privateMapKey: d.privateMapKey || ''
         }, () => {
           if (this.gone) return;
+          this.signed = true;
           const room = this.selectComponent('#webrtcroom');
           if (room) room.start();
           else console.error('webrtc-room: component not found');
