@@ -102,6 +102,18 @@ pub fn unwrap_object(token: &str) -> Result<serde_json::Map<String, serde_json::
     }
 }
 
+/// A string field of a token's JSON object.
+pub fn str_field<'m>(
+    map: &'m serde_json::Map<String, serde_json::Value>,
+    name: &'static str,
+) -> Result<&'m str, Error> {
+    match map.get(name) {
+        None => Err(Error::MissingField(name)),
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(_) => Err(Error::BadField(name, "a string")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

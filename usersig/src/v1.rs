@@ -200,12 +200,12 @@ impl Verifier {
     pub fn verify(&self, token: &str, identifier: &str, now: u64) -> Result<Claims, Error> {
         let map = codec::unwrap_object(token)?;
         let account_type = text_field(&map, "TLS.account_type")?;
-        let found_id = str_field(&map, "TLS.identifier")?;
+        let found_id = codec::str_field(&map, "TLS.identifier")?;
         let appid_at_3rd = text_field(&map, "TLS.appid_at_3rd")?;
         let sdkappid = text_field(&map, "TLS.sdk_appid")?;
         let time = text_field(&map, "TLS.time")?;
         let expire = text_field(&map, "TLS.expire_after")?;
-        let sig = codec::unb64(str_field(&map, "TLS.sig")?)
+        let sig = codec::unb64(codec::str_field(&map, "TLS.sig")?)
             .map_err(|_| Error::BadField("TLS.sig", "base64"))?;
         let sig = match Signature::from_der(&sig) {
             Ok(s) => s,
@@ -255,14 +255,6 @@ impl Verifier {
             });
         }
         Ok(claims)
-    }
-}
-
-fn str_field<'m>(map: &'m Map<String, Value>, name: &'static str) -> Result<&'m str, Error> {
-    match map.get(name) {
-        None => Err(Error::MissingField(name)),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(Error::BadField(name, "a string")),
     }
 }
 

@@ -338,14 +338,14 @@ impl Signer {
     /// or a privateMapKey) at time `now`.
     pub fn verify(&self, token: &str, identifier: &str, now: u64) -> Result<Claims, Error> {
         let map = codec::unwrap_object(token)?;
-        if str_field(&map, "TLS.ver")? != "2.0" {
+        if codec::str_field(&map, "TLS.ver")? != "2.0" {
             return Err(Error::BadField("TLS.ver", "\"2.0\""));
         }
-        let found_id = str_field(&map, "TLS.identifier")?;
+        let found_id = codec::str_field(&map, "TLS.identifier")?;
         let sdkappid = u64_field(&map, "TLS.sdkappid")?;
         let time = u64_field(&map, "TLS.time")?;
         let expire = u64_field(&map, "TLS.expire")?;
-        let sig = codec::unb64(str_field(&map, "TLS.sig")?)
+        let sig = codec::unb64(codec::str_field(&map, "TLS.sig")?)
             .map_err(|_| Error::BadField("TLS.sig", "base64"))?;
         let ub64 = match map.get("TLS.userbuf") {
             None => None,
@@ -449,14 +449,6 @@ impl Signer {
 /// Reads a v2 token's JSON without checking anything (for inspection and debugging).
 pub fn decode_unverified(token: &str) -> Result<Map<String, Value>, Error> {
     codec::unwrap_object(token)
-}
-
-fn str_field<'m>(map: &'m Map<String, Value>, name: &'static str) -> Result<&'m str, Error> {
-    match map.get(name) {
-        None => Err(Error::MissingField(name)),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(Error::BadField(name, "a string")),
-    }
 }
 
 fn u64_field(map: &Map<String, Value>, name: &'static str) -> Result<u64, Error> {
