@@ -4,14 +4,14 @@
 const core = require('./core/room.js')
 
 // [name, type, default, forwarded to the core]. The view reads every property directly; the core
-// needs only the ones marked 1.
+// needs the ones marked 1 (it checks them and writes a refused value back, with a warning).
 const POSTER = 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'
 const PROPS = [
   ['roomID', Number, 0, 1], ['roomName', String, ''], ['userID', String, '', 1],
   ['userName', String, '', 1], ['userSig', String, '', 1], ['sdkAppID', Number, 0, 1],
-  ['privateMapKey', String, '', 1], ['template', String, 'float', 1], ['beauty', Number, 0],
-  ['whiteness', Number, 0], ['aspect', String, '3:4'], ['minBitrate', Number, 200],
-  ['maxBitrate', Number, 400], ['muted', Boolean, false], ['debug', Boolean, false, 1],
+  ['privateMapKey', String, '', 1], ['template', String, 'float', 1], ['beauty', Number, 0, 1],
+  ['whiteness', Number, 0, 1], ['aspect', String, '3:4', 1], ['minBitrate', Number, 200, 1],
+  ['maxBitrate', Number, 400, 1], ['muted', Boolean, false], ['debug', Boolean, false, 1],
   ['enableIM', Boolean, false, 1], ['useCloud', Boolean, true, 1], ['autoplay', Boolean, false],
   ['enableCamera', Boolean, true], ['smallViewLeft', String, '1vw'], ['smallViewTop', String, '1vw'],
   ['smallViewWidth', String, '30vw'], ['smallViewHeight', String, '40vw'],
@@ -31,6 +31,10 @@ const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
 // What the view shows before the core speaks; the core diffs against exactly this.
 const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
 const TRAPPED = -11
+// An input longer than this (UTF-16 units, so at least as many UTF-8 bytes) never enters the
+// wasm memory, which cannot shrink again: the core gets a note of its size instead and answers
+// as for any input it cannot use (a reply fails, a call's callbacks get fail(-4)).
+const MAX_INPUT = 262144
 
 // The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
 // own package path, e.g. 'components/webrtc-room/webrtc-room'.
@@ -66,12 +70,15 @@ function loadFailed (comp) {
 
 function send (comp, input) {
   const rt = comp.__room
-  if (!rt || rt.gone) return
+  // Detached: the core is gone, but a method's callbacks still get their one answer.
+  if (!rt || rt.gone) { if (rt && input.cb) callback(rt, input.cb, false, [-4, 'webrtc-room: the component was detached']); return }
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
+  let text = JSON.stringify(input)
+  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: (input.reply || {}).id, cb: input.cb } })
   try {
-    out = rt.core.handle(Date.now(), JSON.stringify(input))
+    out = rt.core.handle(Date.now(), text)
   } catch (err) {
     recover(comp, err)
     return

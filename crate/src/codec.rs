@@ -7,7 +7,7 @@ use crate::json::{obj, Json};
 
 use crate::input::{Call, Input, MsgBody, Reply};
 use crate::output::Output;
-use crate::props::PropsPatch;
+use crate::props::{range, PropsPatch};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError(pub String);
@@ -92,7 +92,7 @@ fn int(v: &Json, what: &str) -> Result<i64, DecodeError> {
     }
 }
 
-/// A string property; numbers are taken as their decimal text, as the runtime coerces them.
+/// A string value; numbers are taken as their decimal text, as the runtime coerces them.
 fn text(v: &Json, what: &str) -> Result<String, DecodeError> {
     match v {
         Json::Str(s) => Ok(s.clone()),
@@ -117,42 +117,143 @@ pub(crate) fn truthy(v: &Json) -> bool {
     }
 }
 
-fn decode_props(map: &[(String, Json)]) -> Result<PropsPatch, DecodeError> {
+/// A whole-number property: null is `default`; outside `lo..=hi`, a number is clamped when
+/// `clamp` (the pusher's settings) and anything else is `default`. Returns the value and whether
+/// it differs from the one given; a warning then says what was done.
+fn whole_prop(
+    (v, key): (&Json, &str),
+    (lo, hi): (i64, i64),
+    default: i64,
+    clamp: bool,
+    (warnings, fixed): (&mut Vec<String>, &mut Option<Json>),
+) -> i64 {
+    let value = match number(v) {
+        _ if v.is_null() => return default,
+        // The default is always taken (0: roomID or sdkAppID not set yet).
+        Some(n) if (lo..=hi).contains(&n) || n == default => return n,
+        Some(n) if clamp => n.max(lo).min(hi),
+        _ => default,
+    };
+    // roomID and sdkAppID are unset (0): start() then says they are missing.
+    warnings.push(format!(
+        "property {key}: {v} is not a whole number {lo} … {hi}; it is set to {value}"
+    ));
+    *fixed = Some(value.into());
+    value
+}
+
+/// A string property (numbers are taken as their text); anything else is `default`, with a warning.
+fn string_prop(
+    (v, key): (&Json, &str),
+    default: &str,
+    (warnings, fixed): (&mut Vec<String>, &mut Option<Json>),
+) -> String {
+    text(v, key).unwrap_or_else(|e| {
+        warnings.push(format!("{e}; it is set to '{default}'"));
+        *fixed = Some(default.into());
+        default.to_string()
+    })
+}
+
+/// An identifier must reach the core exactly: U+FFFD is what a lone UTF-16 surrogate (or broken
+/// UTF-8) became on the way in, and two different ids could have become the same one.
+pub(crate) fn altered_id(id: &str) -> bool {
+    // chars() rather than contains(): a non-ASCII char pattern brings the two-way searcher.
+    id.chars().any(|c| c == '\u{FFFD}')
+}
+
+/// Decodes every property on its own: a value that cannot be used is reported in `warnings` and
+/// replaced as that message says (the view's copy too, through `fixed`), and never costs the
+/// other properties of the same patch.
+fn decode_props(map: &[(String, Json)]) -> PropsPatch {
     let mut p = PropsPatch::default();
+    let mut warnings = Vec::new();
     for (key, v) in map {
-        let name = format!("property {key}");
+        let mut fixed = None;
+        // Written back only where the view reads the property.
+        let mut shown = false;
+        let at = (v, key.as_str());
+        macro_rules! string {
+            ($default:expr) => {
+                string_prop(at, $default, (&mut warnings, &mut fixed))
+            };
+        }
+        macro_rules! whole {
+            ($range:expr, $default:expr, $clamp:expr) => {
+                whole_prop(at, $range, $default, $clamp, (&mut warnings, &mut fixed))
+            };
+        }
         match key.as_str() {
-            "roomID" => p.room_id = Some(if v.is_null() { 0 } else { uint(v, &name)? }),
-            "sdkAppID" => p.sdk_app_id = Some(if v.is_null() { 0 } else { uint(v, &name)? }),
+            "userID" => {
+                let id = string!("");
+                p.user_id = Some(if altered_id(&id) {
+                    warnings.push(
+                        "property userID: a lone UTF-16 surrogate or U+FFFD in it; it is unset"
+                            .into(),
+                    );
+                    String::new()
+                } else {
+                    id
+                });
+            }
+            "userName" => p.user_name = Some(string!("")),
+            "userSig" => p.user_sig = Some(string!("")),
+            "privateMapKey" => p.private_map_key = Some(string!("")),
+            "template" => {
+                shown = true;
+                p.template = Some(string!("float"));
+            }
+            "apiBase" => p.api_base = Some(string!("")),
+            "aspect" => {
+                shown = true;
+                if !matches!(string!("3:4").as_str(), "3:4" | "9:16") {
+                    warnings.push(format!(
+                        "property aspect: {v} is not '3:4' or '9:16'; it is set to '3:4'"
+                    ));
+                    fixed = Some("3:4".into());
+                }
+            }
+            "roomID" => p.room_id = Some(whole!(range::ROOM_ID, 0, false) as u64),
+            "sdkAppID" => p.sdk_app_id = Some(whole!(range::SDK_APP_ID, 0, false) as u64),
             "pureAudioPushMod" => {
-                p.pure_audio_push_mod = Some(if v.is_null() { 0 } else { uint(v, &name)? })
+                p.pure_audio_push_mod = Some(whole!(range::PURE_AUDIO_PUSH_MOD, 0, false) as u64)
             }
             "recordId" => {
-                p.record_id = Some(if v.is_null() {
-                    None
-                } else {
-                    Some(uint(v, &name)?)
-                })
+                p.record_id =
+                    Some(Some(whole!(range::RECORD_ID, 0, false) as u64).filter(|&id| id != 0))
             }
-            "userID" => p.user_id = Some(text(v, &name)?),
-            "userName" => p.user_name = Some(text(v, &name)?),
-            "userSig" => p.user_sig = Some(text(v, &name)?),
-            "privateMapKey" => p.private_map_key = Some(text(v, &name)?),
-            "template" => p.template = Some(text(v, &name)?),
-            "apiBase" => p.api_base = Some(text(v, &name)?),
+            "beauty" | "whiteness" => {
+                shown = true;
+                whole!(range::BEAUTY, 0, true);
+            }
+            "minBitrate" => {
+                shown = true;
+                p.min_bitrate = Some(whole!(range::BITRATE, 200, true) as u32)
+            }
+            "maxBitrate" => {
+                shown = true;
+                p.max_bitrate = Some(whole!(range::BITRATE, 400, true) as u32)
+            }
             "debug" => p.debug = Some(truthy(v)),
             "enableIM" => p.enable_im = Some(truthy(v)),
             "useCloud" => p.use_cloud = Some(truthy(v)),
             _ => {} // view-only properties: the WXML reads them directly
         }
+        if let Some(value) = fixed.filter(|_| shown) {
+            p.fixed.push((key.clone(), value));
+        }
     }
-    Ok(p)
+    p.warnings = warnings;
+    p
 }
 
 /// A falsy userID (`0`, `''`, null, absent) means the local side, as in 2019.
 fn optional_user(v: Option<&Json>) -> Result<Option<String>, DecodeError> {
     match v {
-        Some(v) if truthy(v) => Ok(Some(text(v, "userID")?)),
+        Some(v) if truthy(v) => match text(v, "userID")? {
+            id if altered_id(&id) => err("userID has a lone UTF-16 surrogate or U+FFFD"),
+            id => Ok(Some(id)),
+        },
         _ => Ok(None),
     }
 }
@@ -245,10 +346,20 @@ fn message(obj: &Json, name: &str) -> Option<String> {
     }
 }
 
+/// The longest input (in UTF-16 units, as the shim measures it) the shim hands to the core; a
+/// longer one arrives as `{"oversize": {...}}`. Far above any real reply: the 2019 limits make a
+/// message at most 12,000 bytes, and a long poll brings a few dozen at a time. The same number is
+/// `MAX_INPUT` in shim/webrtc-room.js (a test checks they agree).
+pub const MAX_INPUT_CHARS: usize = 262_144;
+/// In UTF-8 bytes: what the shim lets through can be up to three bytes per UTF-16 unit. Longer
+/// inputs (from a caller other than the shim) are refused unread.
+pub const MAX_INPUT_BYTES: usize = 3 * MAX_INPUT_CHARS;
+
 /// The `cb` of an input that could not be decoded otherwise, so its callbacks can still be answered.
 pub fn callback_id(input: &str) -> Option<u32> {
     let value = Json::parse(input).ok()?;
-    let n = whole_number(match value.get("cb")? {
+    let cb = value.get("cb").or_else(|| value.get("oversize")?.get("cb"));
+    let n = whole_number(match cb? {
         Json::Num(n) => n,
         _ => return None,
     })?;
@@ -283,7 +394,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     };
     Ok(match key.as_str() {
         "props" => match v {
-            Json::Obj(props) => Input::Props(decode_props(props)?),
+            Json::Obj(props) => Input::Props(decode_props(props)),
             other => return err(format!("props must be an object, got {}", kind(other))),
         },
         "call" => match v {
@@ -333,6 +444,20 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
             )
         }
         "detached" => Input::Detached,
+        // The shim's note in place of an input too long to copy into the wasm memory.
+        "oversize" => {
+            let why = format!(
+                "input of {} characters is over the bound of {MAX_INPUT_CHARS}",
+                v.get("chars").unwrap_or(&Json::Null)
+            );
+            match v.get("id").map(|id| uint(id, "id")) {
+                Some(Ok(id)) => Input::Reply {
+                    id: u32::try_from(id).unwrap_or(0),
+                    result: Err(why),
+                },
+                _ => return err(why),
+            }
+        }
         other => return err(format!("unknown input '{other}'")),
     })
 }

@@ -1,5 +1,7 @@
 //! The component properties the core needs (the view reads the others straight from the properties).
 
+use crate::json::Json;
+
 /// The three 2019 layouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Template {
@@ -55,6 +57,20 @@ pub struct Props {
     pub record_id: Option<u64>,
     /// Base URL that replaces Tencent's hosts (a local emulator, a proxy); empty: Tencent's.
     pub api_base: String,
+    /// `minBitrate`, `maxBitrate` (kbps): the core keeps minBitrate ≤ maxBitrate.
+    pub min_bitrate: u32,
+    pub max_bitrate: u32,
+}
+
+/// The property ranges the core enforces (README, "Properties").
+pub mod range {
+    pub const ROOM_ID: (i64, i64) = (1, 4_294_967_294);
+    pub const SDK_APP_ID: (i64, i64) = (1, 4_294_967_295);
+    pub const PURE_AUDIO_PUSH_MOD: (i64, i64) = (0, 2);
+    pub const RECORD_ID: (i64, i64) = (0, 4_294_967_295);
+    /// `beauty` and `whiteness`.
+    pub const BEAUTY: (i64, i64) = (0, 9);
+    pub const BITRATE: (i64, i64) = (1, 100_000);
 }
 
 impl Default for Props {
@@ -73,6 +89,8 @@ impl Default for Props {
             pure_audio_push_mod: 0,
             record_id: None,
             api_base: String::new(),
+            min_bitrate: 200,
+            max_bitrate: 400,
         }
     }
 }
@@ -94,4 +112,12 @@ pub struct PropsPatch {
     pub pure_audio_push_mod: Option<u64>,
     pub record_id: Option<Option<u64>>,
     pub api_base: Option<String>,
+    pub min_bitrate: Option<u32>,
+    pub max_bitrate: Option<u32>,
+    /// Values refused or adjusted while decoding, each saying what was done instead: the room
+    /// reports them as warnings and takes the rest of the patch.
+    pub warnings: Vec<String>,
+    /// Property values the view must show instead of what the page set (a clamped `beauty`, the
+    /// default `aspect`): written back into the component's properties with the input's setData.
+    pub fixed: Vec<(String, Json)>,
 }

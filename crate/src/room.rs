@@ -261,12 +261,28 @@ impl Room {
             record_id,
             api_base
         );
+        take!(min_bitrate, max_bitrate);
+        let mut warnings = patch.warnings;
+        self.extra_patch.extend(patch.fixed);
+        let (min, max) = (p.min_bitrate, p.max_bitrate);
+        if min > max && (patch.min_bitrate.is_some() || patch.max_bitrate.is_some()) {
+            warnings.push(format!(
+                "property minBitrate: {min} is above maxBitrate {max}; it is set to {max}"
+            ));
+            p.min_bitrate = max;
+            self.extra_patch.push(("minBitrate".into(), max.into()));
+        }
+        for text in warnings {
+            self.event("warning", codes::BAD_INPUT, text.into());
+        }
         if let Some(name) = patch.template {
             match Template::parse(&name) {
                 Some(template) => self.set_template(template),
                 None => {
-                    // 2019 laid any unknown name out like float; keep that, but say so.
+                    // 2019 laid any unknown name out like float; keep that, but say so, and show
+                    // it: the view reads the property.
                     self.set_template(Template::Float);
+                    self.extra_patch.push(("template".into(), "float".into()));
                     self.event(
                         "warning",
                         codes::BAD_INPUT,
@@ -603,17 +619,9 @@ impl Room {
             return;
         }
         let list = match message.as_deref().map(parse_member_list) {
-            Some(Ok((list, skipped))) => {
-                if !skipped.is_empty() {
-                    self.event(
-                        "warning",
-                        codes::BAD_INPUT,
-                        format!(
-                            "member list (1020): entries without userid or playurl skipped: {}",
-                            skipped.join(", ")
-                        )
-                        .into(),
-                    );
+            Some(Ok((list, warnings))) => {
+                for text in warnings {
+                    self.event("warning", codes::BAD_INPUT, text.into());
                 }
                 list
             }
@@ -694,6 +702,10 @@ impl Room {
                     Level::Warn,
                     format!("webrtc-room: stream of '{user}' lost for good (-2301)"),
                 );
+                // The seat is free: say so, and seat the user again (member_join) only when a
+                // later member list still lists them, not on a layout change.
+                self.roster = slots::clean_list(std::mem::take(&mut self.roster), user);
+                self.event("member_leave", 0, obj([("userID", user.into())]));
             }
             _ => {}
         }
@@ -730,27 +742,53 @@ fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
     Ok(body.to_string())
 }
 
-/// `{"userlist": [{"userid": "...", "playurl": "..."}]}`; entries lacking either field are
-/// returned apart (as JSON text) so the rest of the list still counts.
+/// More entries than any room has; those past it are not read (the list is still used), so a
+/// hostile list costs bounded time.
+const MAX_LISTED: usize = 1000;
+
+/// `{"userlist": [{"userid": "...", "playurl": "..."}]}`. Entries that cannot be played are left
+/// out with one warning naming each and why, and the rest of the list still counts: no userid or
+/// playurl; an id that did not reach the core exactly; a play URL not of the room's own service.
 fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String> {
     let value = Json::parse(message).map_err(|e| format!("message is not JSON ({e})"))?;
     let list = value
         .get("userlist")
         .and_then(Json::as_array)
         .ok_or("message has no userlist array")?;
-    let mut members = Vec::with_capacity(list.len());
+    let mut members = Vec::new();
     let mut skipped = Vec::new();
-    for entry in list {
+    for entry in list.iter().take(MAX_LISTED) {
         let field = |name: &str| entry.get(name).and_then(Json::as_str).unwrap_or("");
         let (id, src) = (field("userid"), field("playurl"));
-        if id.is_empty() || src.is_empty() {
-            skipped.push(entry.to_string());
+        let why = if id.is_empty() || src.is_empty() {
+            "no userid or playurl"
+        } else if crate::codec::altered_id(id) {
+            "userid has a lone UTF-16 surrogate or U+FFFD"
+        } else if !urls::playable(src) {
+            "playurl not room:// or rtmp:// of cloud.tencent.com"
+        } else {
+            members.push(Listed {
+                id: id.into(),
+                src: src.into(),
+            });
             continue;
+        };
+        if skipped.len() < 5 {
+            skipped.push(format!("{entry} ({why})"));
         }
-        members.push(Listed {
-            id: id.into(),
-            src: src.into(),
-        });
     }
-    Ok((members, skipped))
+    let mut warnings = Vec::new();
+    if !skipped.is_empty() {
+        warnings.push(format!(
+            "member list (1020): entries skipped: {}",
+            skipped.join(", ")
+        ));
+    }
+    if list.len() > MAX_LISTED {
+        warnings.push(format!(
+            "member list (1020): only the first {MAX_LISTED} of {} entries are read",
+            list.len()
+        ));
+    }
+    Ok((members, warnings))
 }

@@ -21,6 +21,24 @@ pub fn encode_component(value: &str) -> String {
     out
 }
 
+/// The host of the room's own media service, in the push URL and in every play URL it hands out
+/// (our emulator uses the same).
+pub const ROOM_HOST: &str = "cloud.tencent.com";
+
+/// Whether a member list's play URL may reach `<live-player>`: in RTC mode it plays `room://`
+/// (and `rtmp://`) URLs, and only those of the room's own service belong there, as the service
+/// writes them; not `javascript:`, not http(s), not another host (also not `room://host@other`).
+pub fn playable(url: &str) -> bool {
+    // Prefix and byte tests only: `split_once`, slicing and `char` searches bring the two-way
+    // searcher and panic formatting into the wasm (KBs).
+    let rest = ["room://", "rtmp://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme))
+        .and_then(|rest| rest.strip_prefix(ROOM_HOST));
+    rest.is_some_and(|rest| matches!(rest.bytes().next(), None | Some(b'/' | b'?' | b'#')))
+        && url.bytes().all(|b| b > b' ' && b != 0x7f)
+}
+
 const CLOUD_HOST: &str = "https://official.opensso.tencent-cloud.com";
 const LEGACY_HOST: &str = "https://yun.tim.qq.com";
 const SIG_PATH: &str = "/v4/openim/jsonvideoapp";
@@ -61,7 +79,7 @@ pub fn push_url(
     record_id: Option<u64>,
 ) -> String {
     let mut url = format!(
-        "room://cloud.tencent.com?sdkappid={sdk_app_id}&roomid={room_id}&userid={}&roomsig={}",
+        "room://{ROOM_HOST}?sdkappid={sdk_app_id}&roomid={room_id}&userid={}&roomsig={}",
         encode_component(user_id),
         encode_component(room_sig),
     );
@@ -91,6 +109,32 @@ mod tests {
         assert_eq!(encode_component("-_.!~*'()"), "-_.!~*'()");
         assert_eq!(encode_component("a b+c/d?e#f%"), "a%20b%2Bc%2Fd%3Fe%23f%25");
         assert_eq!(encode_component("😀"), "%F0%9F%98%80");
+    }
+
+    #[test]
+    fn only_the_rooms_own_play_urls_are_playable() {
+        for ok in [
+            "room://cloud.tencent.com?userid=a&sdkappid=1",
+            "rtmp://cloud.tencent.com/live/a",
+            "room://cloud.tencent.com",
+        ] {
+            assert!(playable(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "https://evil.example/x.flv",
+            "http://cloud.tencent.com/x.flv",
+            "room://evil.example?userid=a",
+            "room://cloud.tencent.com.evil.example?x",
+            "room://cloud.tencent.com@evil.example/x",
+            "room://evil.example/cloud.tencent.com",
+            "room:cloud.tencent.com",
+            "room://cloud.tencent.com?userid=a b",
+            "room://cloud.tencent.com?\n",
+            "",
+        ] {
+            assert!(!playable(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -78,8 +78,11 @@ fn arb_value() -> impl Strategy<Value = serde_json::Value> {
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(|f| json!(f)),
         "[a-z0-9{}\":,\\[\\]]{0,30}".prop_map(|s| json!(s)),
-        Just(json!({"userlist": [{"userid": "a", "playurl": "room://a"}]}).to_string())
-            .prop_map(|s| json!(s)),
+        Just(
+            json!({"userlist": [{"userid": "a", "playurl": "room://cloud.tencent.com?userid=a"}]})
+                .to_string()
+        )
+        .prop_map(|s| json!(s)),
     ]
 }
 

@@ -450,7 +450,7 @@ fn malformed_member_list_is_a_warning_and_changes_nothing() {
         assert!(out.errors().is_empty());
     }
     assert_eq!(d.seated(), ["a", "", ""]);
-    let out = d.send(json!({"pusher": {"code": 1020, "message": "{\"userlist\":[{\"userid\":\"a\",\"playurl\":\"room://a\"},{\"userid\":\"b\"}]}"}}));
+    let out = d.send(json!({"pusher": {"code": 1020, "message": "{\"userlist\":[{\"userid\":\"a\",\"playurl\":\"room://cloud.tencent.com?userid=a\"},{\"userid\":\"b\"}]}"}}));
     assert_eq!(
         out.tagged("warning").len(),
         1,
