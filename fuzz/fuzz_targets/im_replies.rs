@@ -1,0 +1,40 @@
+//! The IM reply decoders: a room with IM enabled is entered and every IM request it makes (login,
+//! long-polling id, group create/join, both long polls, getmsg, sends) is answered with fuzz data,
+//! one chunk (split at 0xFF) per reply, in the order the requests were made. Timers fire when no
+//! request is pending, so backoffs come back. Checked as in `handle_json_sequence`.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::json;
+
+fuzz_target!(|data: &[u8]| {
+    let mut h = common::Harness::new();
+    h.enter("grid", true);
+    for (n, chunk) in data.split(|b| *b == 0xFF).take(48).enumerate() {
+        let text = String::from_utf8_lossy(chunk);
+        // Now and then a send, so send replies are decoded too.
+        if n % 7 == 3 {
+            h.json(json!({"call": "sendGroupTextMsg", "args": ["hi"], "cb": n}));
+        }
+        let pending = h
+            .requests
+            .iter()
+            .find(|(_, url)| url.contains("webim") || url.contains("/v4/") || url.contains("/v1/"))
+            .map(|(id, _)| *id);
+        match pending {
+            Some(id) => {
+                let status = if text.starts_with('!') { 500 } else { 200 };
+                h.reply(id, status, &text);
+            }
+            None => {
+                if h.fire_timer(n).is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    h.finish();
+});
