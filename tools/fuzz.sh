@@ -5,6 +5,7 @@
 # `cargo +nightly fuzz run <target> <file>`).
 #
 #   bash tools/fuzz.sh SECONDS [TARGET ...]     (all four targets when none is named)
+#   FUZZ_RUNS=2000000 bash tools/fuzz.sh 1800 member_list   (stop at that many executions)
 #
 # Needs the nightly toolchain; installs cargo-fuzz (pinned) when it is missing. Without nightly it
 # says so and exits 0, so CI can call it anywhere. One process per target (-jobs is left at 1):
@@ -48,7 +49,7 @@ for t in "${targets[@]}"; do
   # -timeout: one input may take at most 10 s; -rss_limit_mb: the whole process at most 2 GB.
   set +e
   cargo +nightly fuzz run -O -s none "$t" "corpus/$t" "seeds/$t" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
+    -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
   status=$?
   set -e
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"

@@ -128,7 +128,9 @@ fn whole_prop(
     (warnings, fixed): (&mut Vec<String>, &mut Option<Json>),
 ) -> i64 {
     let value = match number(v) {
-        _ if v.is_null() => return default,
+        // Null, and for the pusher's settings 0 too: what the runtime gives an attribute bound to
+        // nothing. The pusher then uses its default, as in 2019: no warning.
+        _ if v.is_null() || (clamp && !truthy(v)) => return default,
         // The default is always taken (0: roomID or sdkAppID not set yet).
         Some(n) if (lo..=hi).contains(&n) || n == default => return n,
         Some(n) if clamp => n.max(lo).min(hi),
@@ -188,7 +190,7 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
                 let id = string!("");
                 p.user_id = Some(if altered_id(&id) {
                     warnings.push(
-                        "property userID: a lone UTF-16 surrogate or U+FFFD in it; it is unset"
+                        "property userID: it has a lone UTF-16 surrogate or U+FFFD; it is set to ''"
                             .into(),
                     );
                     String::new()
@@ -206,7 +208,7 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
             "apiBase" => p.api_base = Some(string!("")),
             "aspect" => {
                 shown = true;
-                if !matches!(string!("3:4").as_str(), "3:4" | "9:16") {
+                if !matches!(string!("3:4").as_str(), "" | "3:4" | "9:16") {
                     warnings.push(format!(
                         "property aspect: {v} is not '3:4' or '9:16'; it is set to '3:4'"
                     ));

@@ -262,18 +262,14 @@ impl Room {
             api_base
         );
         take!(min_bitrate, max_bitrate);
-        let mut warnings = patch.warnings;
         self.extra_patch.extend(patch.fixed);
-        let (min, max) = (p.min_bitrate, p.max_bitrate);
-        if min > max && (patch.min_bitrate.is_some() || patch.max_bitrate.is_some()) {
-            warnings.push(format!(
-                "property minBitrate: {min} is above maxBitrate {max}; it is set to {max}"
-            ));
-            p.min_bitrate = max;
-            self.extra_patch.push(("minBitrate".into(), max.into()));
-        }
-        for text in warnings {
+        for text in patch.warnings {
             self.event("warning", codes::BAD_INPUT, text.into());
+        }
+        // The runtime hands a page's setData of both bitrates as two inputs: the pair is checked
+        // when it arrives together (the first set) and at start(), never half-way.
+        if patch.min_bitrate.is_some() && patch.max_bitrate.is_some() {
+            self.check_bitrates();
         }
         if let Some(name) = patch.template {
             match Template::parse(&name) {
@@ -293,6 +289,21 @@ impl Room {
                     );
                 }
             }
+        }
+    }
+
+    fn check_bitrates(&mut self) {
+        let p = &mut self.props;
+        let (min, max) = (p.min_bitrate, p.max_bitrate);
+        if min > max {
+            p.min_bitrate = max;
+            self.extra_patch.push(("minBitrate".into(), max.into()));
+            self.event(
+                "warning",
+                codes::BAD_INPUT,
+                format!("property minBitrate: {min} is above maxBitrate {max}; it is set to {max}")
+                    .into(),
+            );
         }
     }
 
@@ -388,6 +399,7 @@ impl Room {
     fn start(&mut self) {
         // Entering again (a page may call start() after changing roomID): leave cleanly first.
         self.leave_all();
+        self.check_bitrates();
         let p = &self.props;
         let missing = [
             (p.sdk_app_id == 0, "sdkAppID"),
