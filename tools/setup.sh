@@ -71,7 +71,7 @@ if [ -n "$browser" ]; then
 elif command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   run apt-get update -q
-  run apt-get install -y -q --no-install-recommends chromium
+  run apt-get install -y -q --no-install-recommends chromium fonts-liberation
 else
   say "no   Chromium or Chrome found and no apt-get to install one: install Chromium (or set CHROMIUM_PATH);"
   say "     until then the layout pictures (tools/layout-pictures.js) and test/layout-browser.test.js cannot run"
