@@ -80,14 +80,23 @@ async function measure (html) {
 }
 
 test('every template and member count is rendered', () => {
-  assert.deepEqual(rooms.map((r) => `${r.template}:${r.remote}`),
+  assert.deepEqual(rooms.filter((r) => !r.props).map((r) => `${r.template}:${r.remote}`),
     ['bigsmall', 'float', 'grid'].flatMap((t) => [0, 1, 2, 3].map((n) => `${t}:${n}`)))
+})
+
+test('bigsmall: a small window placed in rpx, vw and vh lands where WeChat puts it (750rpx = screen width)', async () => {
+  const room = rooms.find((r) => r.props)
+  assert.deepEqual(room.props, {smallViewLeft: '20rpx', smallViewTop: '5vw', smallViewWidth: '300rpx', smallViewHeight: '50vh'})
+  const m = await measure(room.html)
+  const rpx = VIEWPORT.width / 750
+  assertRect(m.pushers[0], rect(20 * rpx, 5 * VW, 300 * rpx, VIEWPORT.height / 2), 'live-pusher')
+  assertRect(m.players[0].rect, rect(0, 0, VIEWPORT.width, VIEWPORT.height), 'live-player 0')
 })
 
 for (const template of ['bigsmall', 'float', 'grid']) {
   for (const remote of [0, 1, 2, 3]) {
     test(`${template} with ${remote} remote user(s) at 375x667: pusher and player rectangles, slot content on top`, async () => {
-      const room = rooms.find((r) => r.template === template && r.remote === remote)
+      const room = rooms.find((r) => r.template === template && r.remote === remote && !r.props)
       const shown = Math.min(remote, CAPACITY[template])
       const m = await measure(room.html)
 

@@ -9,7 +9,7 @@
 // component's WXSS (classes scoped the way the runtime scopes them, rpx turned into vw) and the page's
 // WXSS. <live-pusher> and <live-player>, native views on a phone, are drawn as labelled boxes.
 //
-//   node tools/layout-html.js OUT.json   writes [{template, remote, html, seated, roomEvents}]
+//   node tools/layout-html.js OUT.json   writes [{template, remote, html, seated, roomEvents, props?}]
 //
 // It runs in a process of its own: the WeChat-like runtime removes globals (fetch, TextDecoder,
 // WebAssembly, ...) that a browser driver needs; tools/layout-pictures.js and the browser test call it.
@@ -28,6 +28,10 @@ const USERS = ['alice', 'bob', 'carol']
 function rpxToVw (css) {
   return css.replace(/(-?\d*\.?\d+)rpx\b/g, (all, n) => `${+(Number(n) * 100 / 750).toFixed(4)}vw`)
 }
+
+// The runtime (j-component) turns rpx in style attributes into as many px, right for a 750px-wide
+// screen only; WeChat's rule is 750rpx = the screen's width, which vw expresses at any width.
+require('j-component/src/tool/utils').transformRpx = rpxToVw
 
 // The component's WXSS scoped as the runtime scopes it (class `x` becomes `webrtc-room--x`; simulate's
 // own WXSS compiler does this), `:host` being the component's tag.
@@ -62,8 +66,12 @@ live-pusher::before, live-player::before { content: attr(data-label); position: 
   text-shadow: 0 1px 2px #000; pointer-events: none; }
 `
 
-function demoPageTemplate () {
-  return fs.readFileSync(path.join(ROOT, 'pages/room/room.wxml'), 'utf8')
+// The demo's room page; properties it does not set (e.g. smallViewWidth) are added to its
+// <webrtc-room> tag, bound to page data of the same name.
+function demoPageTemplate (extraProps) {
+  const wxml = fs.readFileSync(path.join(ROOT, 'pages/room/room.wxml'), 'utf8')
+  const attrs = extraProps.filter((k) => !new RegExp(`\\s${k}=`).test(wxml)).map((k) => ` ${k}="{{${k}}}"`).join('')
+  return wxml.replace('<webrtc-room ', `<webrtc-room${attrs} `)
 }
 
 function nodeOfDom (root, selector) {
@@ -83,14 +91,14 @@ async function fire (node, name, detail) {
 }
 
 // One rendered room: the demo page with `template`, `remote` remote users announced.
-async function renderRoom (template, remote) {
+async function renderRoom (template, remote, props = {}) {
   const users = USERS.slice(0, remote)
   const compId = env.loadComponent()
   const noop = () => {}
   const pageId = env.simulate.load({
-    template: demoPageTemplate(),
+    template: demoPageTemplate(Object.keys(props)),
     usingComponents: {'webrtc-room': compId},
-    data: {...R.BASE, template, beauty: 5, muted: false, debug: false, enableIM: false, apiBase: '', frontCamera: true},
+    data: {...R.BASE, template, beauty: 5, muted: false, debug: false, enableIM: false, apiBase: '', frontCamera: true, ...props},
     methods: {onRoomEvent: noop, onIMEvent: noop, switchCamera: noop, toggleBeauty: noop, toggleMute: noop,
       toggleDebug: noop, sayHi: noop, hangUp: noop},
   })
@@ -147,15 +155,21 @@ async function renderRoom (template, remote) {
   }
 }
 
+// bigsmall's small window placed by the page in rpx, vw and vh (not pictured; the browser test measures it).
+const UNITS_CASE = {template: 'bigsmall', remote: 1,
+  props: {smallViewLeft: '20rpx', smallViewTop: '5vw', smallViewWidth: '300rpx', smallViewHeight: '50vh'}}
+
 async function renderAll () {
   const out = []
   for (const template of TEMPLATES) {
     for (const remote of REMOTE_COUNTS) out.push(await renderRoom(template, remote))
   }
+  const {template, remote, props} = UNITS_CASE
+  out.push({...(await renderRoom(template, remote, props)), props})
   return out
 }
 
-module.exports = {TEMPLATES, REMOTE_COUNTS, USERS, renderRoom, renderAll, rpxToVw}
+module.exports = {TEMPLATES, REMOTE_COUNTS, USERS, UNITS_CASE, renderRoom, renderAll, rpxToVw}
 
 if (require.main === module) {
   const outFile = process.argv[2]

@@ -57,7 +57,7 @@ figcaption { margin-top: 4px; text-align: center; }
 
 async function main () {
   const keepHtml = process.argv.includes('--html')
-  const rooms = renderRooms()
+  const rooms = renderRooms().filter((r) => !r.props) // the default look of each layout
   const browser = await launchChromium()
   try {
     const page = await browser.newPage()
