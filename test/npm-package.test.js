@@ -9,7 +9,7 @@ const {test, before, afterEach} = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('fs')
 const path = require('path')
-const {execFileSync} = require('child_process')
+const {execFileSync, spawnSync} = require('child_process')
 const env = require('./support/wechat-env')
 const R = require('./support/room')
 const npmPackage = require('../tools/npm-package')
@@ -126,4 +126,27 @@ test('a page of the scratch mini program uses it by "<name>/webrtc-room" and the
   assert.ok(room.pusherCalls().includes('stop'))
   assert.equal(room.data.pushURL, '')
   assert.deepEqual(room.errorEvents(), [])
+})
+
+test('a TypeScript page of the scratch mini program gets the types from the installed package (its `types` field)', () => {
+  const pageDir = path.join(scratch, 'pages', 'room')
+  fs.writeFileSync(path.join(pageDir, 'room.ts'), [
+    `import type { WebrtcRoom, RoomEvent } from '${packed.name}'`,
+    'Page({',
+    '  onRoomEvent (e: RoomEvent) { if (e.detail.tag === \'member_join\') console.log(e.detail.detail.userID) },',
+    '  hi () { (this.selectComponent(\'#webrtcroom\') as WebrtcRoom).sendGroupTextMsg(\'hi\', (msg) => console.log(msg.getSeq())) },',
+    '  // @ts-expect-error the package\'s types are in force: no such tag',
+    '  wrong (e: RoomEvent) { return e.detail.tag === \'joined\' },',
+    '})',
+    '',
+  ].join('\n'))
+  fs.writeFileSync(path.join(scratch, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {target: 'ES2017', lib: ['ES2017'], module: 'CommonJS', strict: true, noEmit: true, skipLibCheck: true,
+      typeRoots: [path.join(env.REPO_ROOT, 'node_modules')], types: ['miniprogram-api-typings']},
+    files: ['pages/room/room.ts'],
+  }))
+  const tsc = path.join(env.REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  const res = spawnSync(process.execPath, [tsc, '-p', scratch, '--pretty', 'false'], {encoding: 'utf8'})
+  assert.equal(res.stdout + res.stderr, '', 'tsc reports nothing')
+  assert.equal(res.status, 0)
 })
