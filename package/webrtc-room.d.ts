@@ -203,8 +203,8 @@ export interface LoginReply extends ServerReply {
 }
 /** connection_event codes: 0 connected, 1 reconnected, 9999 lost (retrying). */
 export type ConnectionCode = 0 | 1 | 9999
-/** Group system notification types (webim GROUP_SYSTEM_TYPE). */
-export type GroupSystemType = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 255
+/** Group system notification types (webim GROUP_SYSTEM_TYPE: 1 – 11, 255); 0 when the server gave none. */
+export type GroupSystemType = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 255
 export interface GroupSystemNotify {
   ReportType: GroupSystemType
   GroupId: string
