@@ -20,8 +20,13 @@
 //! * `v4/openim/sendmsg` (C2C: to every session of `To_Account`, or kept until it logs in),
 //!   `v4/group_open_http_svc/send_group_msg` (to every member's big-group poll, the sender's too).
 //! * `v4/openim/longpollinglogout`: ends the session and its group memberships.
+//! * `v4/profile/portrait_set` / `portrait_get`: the account's profile ([`crate::profile`]); the
+//!   sender's nick goes on each group message as `GroupInfo.From_AccountNick`.
+//!
+//! A command the emulator does not implement gets 60002 with HTTP 200, as Tencent answers.
 
 use crate::codes;
+use crate::profile::Profiles;
 use crate::{body_json, reply, App};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -49,6 +54,8 @@ pub(crate) struct Im {
     offline: HashMap<String, VecDeque<Value>>,
     logins: u64,
     notice_seq: u64,
+    /// Nick, portrait and the other profile tags, by account (outlive sessions).
+    profiles: Profiles,
 }
 
 struct Session {
@@ -95,6 +102,21 @@ fn fail(code: i64, info: impl Into<String>) -> Response {
         StatusCode::OK,
         json!({"ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info.into()}),
     )
+}
+
+/// The profile service's replies also carry `ErrorDisplay` (text for an end user; always empty).
+fn profile_reply(result: Result<Value, crate::profile::Refusal>) -> Response {
+    match result {
+        Ok(Value::Object(mut m)) => {
+            m.insert("ErrorDisplay".into(), "".into());
+            ok(Value::Object(m))
+        }
+        Ok(_) => ok(json!({"ErrorDisplay": ""})),
+        Err((code, info)) => reply(
+            StatusCode::OK,
+            json!({"ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info, "ErrorDisplay": ""}),
+        ),
+    }
 }
 
 impl Im {
@@ -188,30 +210,37 @@ pub(crate) async fn dispatch(
             "group_open_http_svc",
             "create_group" | "apply_join_group" | "send_group_msg"
         ) | ("v1", "group_open_long_polling_http_noauth_svc", "get_msg")
+            | ("v4", "profile", "portrait_get" | "portrait_set")
     );
     if !known {
-        return reply(
-            StatusCode::NOT_FOUND,
-            json!({"ActionStatus": "FAIL", "ErrorCode": codes::UNKNOWN_COMMAND,
-                   "ErrorInfo": format!("the emulator does not implement {ver}/{service}/{cmd}")}),
+        // Tencent answers a command it does not know like any other failure: HTTP 200.
+        return fail(
+            codes::UNKNOWN_COMMAND,
+            format!(
+                "the emulator does not implement {ver}/{service}/{cmd} (see emulator/README.md)"
+            ),
         );
     }
     let a2 = match session_of(&app, &q) {
         Ok(a2) => a2,
         Err(r) => return *r,
     };
-    match cmd.as_str() {
-        "getlongpollingid" => polling_id(&app, &a2),
-        "longpolling" => c2c_poll(&app, &a2, &body).await,
-        "getmsg" => ok(json!({"Cookie": "", "SyncFlag": 0, "MsgList": [], "EventArray": []})),
-        "sendmsg" => send_c2c(&app, &a2, &body),
-        "longpollinglogout" => {
+    match (service.as_str(), cmd.as_str()) {
+        ("openim", "getlongpollingid") => polling_id(&app, &a2),
+        ("openim", "longpolling") => c2c_poll(&app, &a2, &body).await,
+        ("openim", "getmsg") => {
+            ok(json!({"Cookie": "", "SyncFlag": 0, "MsgList": [], "EventArray": []}))
+        }
+        ("openim", "sendmsg") => send_c2c(&app, &a2, &body),
+        ("openim", "longpollinglogout") => {
             app.lock().im.remove_session(&a2);
             ok(json!({}))
         }
-        "create_group" => create_group(&app, &a2, &body),
-        "apply_join_group" => join_group(&app, &a2, &body),
-        "send_group_msg" => send_group(&app, &a2, &body),
+        (_, "create_group") => create_group(&app, &a2, &body),
+        (_, "apply_join_group") => join_group(&app, &a2, &body),
+        (_, "send_group_msg") => send_group(&app, &a2, &body),
+        (_, "portrait_set") => portrait_set(&app, &a2, &body),
+        (_, "portrait_get") => portrait_get(&app, &body),
         _ => group_poll(&app, &a2, &body).await,
     }
 }
@@ -243,6 +272,7 @@ fn login(app: &App, q: &HashMap<String, String>) -> Response {
         .collect();
     im.bump_groups_of(&kicked_keys);
     im.logins += 1;
+    im.profiles.register(user);
     let tiny_id = TINYID_BASE + im.logins;
     let c2c = im.offline.remove(user).unwrap_or_default();
     im.sessions.insert(
@@ -258,6 +288,38 @@ fn login(app: &App, q: &HashMap<String, String>) -> Response {
         },
     );
     ok(json!({"TinyId": tiny_id, "A2Key": a2}))
+}
+
+/// `v4/profile/portrait_set` `{From_Account, ProfileItem: [{Tag, Value}]}`: a session sets its
+/// own account's profile.
+fn portrait_set(app: &App, a2: &str, body: &Value) -> Response {
+    let mut st = app.lock();
+    let im = &mut st.im;
+    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    let from = str_field(body, "From_Account");
+    if !from.is_empty() && from != me {
+        return profile_reply(Err((
+            codes::PROFILE_NEEDS_ADMIN,
+            "From_Account is not the logged-in account (only an administrator sets others' profiles)".into(),
+        )));
+    }
+    profile_reply(
+        im.profiles
+            .set(&me, body.get("ProfileItem"))
+            .map(|()| json!({})),
+    )
+}
+
+/// `v4/profile/portrait_get` `{From_Account, To_Account: [...], TagList: [...]}`.
+fn portrait_get(app: &App, body: &Value) -> Response {
+    let st = app.lock();
+    profile_reply(
+        st.im
+            .profiles
+            .get(body.get("To_Account"), body.get("TagList")),
+    )
 }
 
 fn polling_id(app: &App, a2: &str) -> Response {
@@ -510,6 +572,8 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
             "not a member of this group (apply_join_group first)",
         );
     }
+    // The sender's nick at the time of sending goes on the message.
+    let nick = im.profiles.nick(&me);
     let seq = group.next_seq;
     group.next_seq += 1;
     let item = json!({
@@ -520,7 +584,7 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
         "MsgRandom": body.get("Random").cloned().unwrap_or(0.into()),
         "MsgTimeStamp": now,
         "MsgBody": msg_body,
-        "GroupInfo": {"GroupName": group.name, "From_AccountNick": "", "To_Account": ""},
+        "GroupInfo": {"GroupName": group.name, "From_AccountNick": nick, "To_Account": ""},
         "MsgPriority": body.get("MsgPriority").cloned().unwrap_or("COMMON".into()),
         "IsPlaceMsg": 0,
     });

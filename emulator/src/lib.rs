@@ -8,7 +8,8 @@
 //!   `<live-pusher>` / `<live-player>` (no real audio or video is involved): `/media/push`,
 //!   `/media/events`, `/media/stop`, `/media/kick`, `/media/play`.
 //! * [`im`]: the webim v4 calls the core makes (login, both long polls, AVChatRoom create/join,
-//!   C2C and group sends, logout), with real fan-out between the logged-in clients.
+//!   C2C and group sends, logout), with real fan-out between the logged-in clients, and the
+//!   [`profile`]s (nick, portrait) that Tencent's own webim SDK reads at login.
 //!
 //! Everything lives in memory; long polls are held for a bounded, configurable time.
 //! See `emulator/README.md`.
@@ -29,6 +30,7 @@ use usersig::v2::Signer;
 pub mod codes;
 pub mod im;
 pub mod media;
+pub mod profile;
 pub mod sig;
 
 /// What the emulator checks signatures with, and how long it holds long polls.

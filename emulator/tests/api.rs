@@ -542,6 +542,245 @@ async fn im_login_groups_and_fan_out() {
         b.call("v4", "openim", "getmsg", json!({})).await["ErrorCode"],
         60004
     );
-    let v = b.call("v4", "openim", "nosuchcommand", json!({})).await;
-    assert_eq!(v["ErrorCode"], 60002);
+    // A command the emulator does not know: HTTP 200 and Tencent's error body, as the real
+    // service answers what it cannot route.
+    let (status, v) = http(
+        &emu.addr,
+        "POST",
+        &format!("/v4/openim/nosuchcommand?sdkappid={APP}&{}", c.auth),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (v["ActionStatus"].clone(), v["ErrorCode"].clone()),
+        (json!("FAIL"), json!(60002)),
+        "{v}"
+    );
+    assert!(v["ErrorInfo"]
+        .as_str()
+        .is_some_and(|s| s.contains("v4/openim/nosuchcommand")));
+}
+
+/// The login sequence of Tencent's 2019 webim SDK (1.7.0) reads the profile right after login:
+/// body and tags as it sends them.
+fn own_profile_query(user: &str) -> Value {
+    json!({"From_Account": user, "To_Account": [user],
+           "TagList": ["Tag_Profile_IM_Nick", "Tag_Profile_IM_Image"]})
+}
+
+#[tokio::test]
+async fn profiles_set_get_and_nick_on_group_messages() {
+    let emu = start().await;
+    let mut a = ImClient::login(&emu, "alice", &emu.sig("alice"))
+        .await
+        .unwrap();
+    let mut b = ImClient::login(&emu, "bob", &emu.sig("bob")).await.unwrap();
+
+    // Nothing set yet: both tags come back empty, nothing failed (the SDK's login goes on).
+    let v = a
+        .call("v4", "profile", "portrait_get", own_profile_query("alice"))
+        .await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "ErrorDisplay": "",
+               "Fail_Account": [],
+               "UserProfileItem": [{"To_Account": "alice", "ResultCode": 0, "ResultInfo": "",
+                   "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": ""},
+                                   {"Tag": "Tag_Profile_IM_Image", "Value": ""}]}]})
+    );
+
+    // webim.setProfilePortrait's body.
+    let nick = "Alice 爱丽丝 🌸";
+    let set = json!({"From_Account": "alice", "ProfileItem": [
+        {"Tag": "Tag_Profile_IM_Nick", "Value": nick},
+        {"Tag": "Tag_Profile_IM_Image", "Value": "https://example.com/a.png"}]});
+    let v = a.call("v4", "profile", "portrait_set", set).await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "ErrorDisplay": ""})
+    );
+
+    // Another account reads it, and an unknown account fails (as the SDK's login would).
+    let v = b
+        .call(
+            "v4",
+            "profile",
+            "portrait_get",
+            json!({"From_Account": "bob", "To_Account": ["alice", "nobody"],
+                   "TagList": ["Tag_Profile_IM_Nick", "Tag_Profile_IM_Image", "Tag_Profile_IM_Level"]}),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["Fail_Account"], json!(["nobody"]));
+    assert_eq!(
+        v["UserProfileItem"][0],
+        json!({"To_Account": "alice", "ResultCode": 0, "ResultInfo": "", "ProfileItem": [
+            {"Tag": "Tag_Profile_IM_Nick", "Value": nick},
+            {"Tag": "Tag_Profile_IM_Image", "Value": "https://example.com/a.png"},
+            {"Tag": "Tag_Profile_IM_Level", "Value": 0}]})
+    );
+    assert_eq!(v["UserProfileItem"][1]["To_Account"], "nobody");
+    assert_eq!(v["UserProfileItem"][1]["ResultCode"], 40003);
+    assert_eq!(v["UserProfileItem"][1]["ProfileItem"], json!([]));
+
+    // Refusals, each leaving the profile as it was.
+    let refusals: [(&str, Value, i64); 7] = [
+        (
+            "another account's profile",
+            json!({"From_Account": "bob", "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "x"}]}),
+            40004,
+        ),
+        (
+            "no items",
+            json!({"From_Account": "alice", "ProfileItem": []}),
+            40001,
+        ),
+        (
+            "unknown tag",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "y"}, {"Tag": "Nick", "Value": "y"}]}),
+            40009,
+        ),
+        (
+            "nick not a string",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": 5}]}),
+            40610,
+        ),
+        (
+            "level not a number",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Level", "Value": "5"}]}),
+            40610,
+        ),
+        (
+            "value over 500 bytes",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "字".repeat(167)}]}),
+            40601,
+        ),
+        (
+            "no Value",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick"}]}),
+            40001,
+        ),
+    ];
+    for (what, body, code) in refusals {
+        let v = a.call("v4", "profile", "portrait_set", body).await;
+        assert_eq!(
+            (v["ActionStatus"].clone(), v["ErrorCode"].clone()),
+            (json!("FAIL"), json!(code)),
+            "{what}: {v}"
+        );
+        assert!(
+            v["ErrorInfo"].as_str().is_some_and(|s| !s.is_empty()),
+            "{what}: {v}"
+        );
+    }
+    let v = a
+        .call("v4", "profile", "portrait_get", own_profile_query("alice"))
+        .await;
+    assert_eq!(
+        v["UserProfileItem"][0]["ProfileItem"][0]["Value"], nick,
+        "{v}"
+    );
+    for (what, body) in [
+        ("no To_Account", json!({"TagList": ["Tag_Profile_IM_Nick"]})),
+        ("no TagList", json!({"To_Account": ["alice"]})),
+        (
+            "a number account",
+            json!({"To_Account": [7], "TagList": ["Tag_Profile_IM_Nick"]}),
+        ),
+    ] {
+        let v = a.call("v4", "profile", "portrait_get", body).await;
+        assert_eq!(v["ErrorCode"], 40001, "{what}: {v}");
+    }
+    let v = a
+        .call(
+            "v4",
+            "profile",
+            "portrait_get",
+            json!({"To_Account": ["alice"], "TagList": ["Tag_Profile_IM_Nick", "Tag_Nick"]}),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 40009, "{v}");
+
+    // Custom tags are kept too.
+    let v = a
+        .call(
+            "v4",
+            "profile",
+            "portrait_set",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_Custom_seat", "Value": 3}]}),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    let v = b
+        .call(
+            "v4",
+            "profile",
+            "portrait_get",
+            json!({"To_Account": ["alice"], "TagList": ["Tag_Profile_Custom_seat"]}),
+        )
+        .await;
+    assert_eq!(
+        v["UserProfileItem"][0]["ProfileItem"],
+        json!([{"Tag": "Tag_Profile_Custom_seat", "Value": 3}])
+    );
+
+    // The nick travels on group messages as GroupInfo.From_AccountNick; without one it is empty
+    // (the SDK then shows the account).
+    let room = ROOM.to_string();
+    let create = json!({"Type": "AVChatRoom", "Name": room, "MemberList": [], "GroupId": room,
+                        "Owner_Account": "alice", "ApplyJoinOption": "FreeAccess"});
+    assert_eq!(
+        a.call("v4", "group_open_http_svc", "create_group", create)
+            .await["ErrorCode"],
+        0
+    );
+    let mut keys = Vec::new();
+    for c in [&mut a, &mut b] {
+        let v = c
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "apply_join_group",
+                json!({"GroupId": room}),
+            )
+            .await;
+        keys.push(v["LongPollingKey"].as_str().unwrap().to_string());
+    }
+    for (c, who) in [(&mut a, "alice"), (&mut b, "bob")] {
+        let send = json!({"GroupId": room, "From_Account": who, "Random": 1, "MsgPriority": "COMMON",
+            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("hi from {who}")}}]});
+        let v = c
+            .call("v4", "group_open_http_svc", "send_group_msg", send)
+            .await;
+        assert_eq!(v["ActionStatus"], "OK", "{v}");
+    }
+    let v = b
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            json!({"StartSeq": 0, "HoldTime": 90, "Key": keys[1]}),
+        )
+        .await;
+    let list = v["RspMsgList"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{v}");
+    assert_eq!(
+        list[0]["GroupInfo"],
+        json!({"GroupName": room, "From_AccountNick": nick, "To_Account": ""})
+    );
+    assert_eq!(list[1]["From_Account"], "bob");
+    assert_eq!(list[1]["GroupInfo"]["From_AccountNick"], "");
+
+    // The profile outlives the session: a new login reads the same nick.
+    let mut a2 = ImClient::login(&emu, "alice", &emu.sig("alice"))
+        .await
+        .unwrap();
+    let v = a2
+        .call("v4", "profile", "portrait_get", own_profile_query("alice"))
+        .await;
+    assert_eq!(
+        v["UserProfileItem"][0]["ProfileItem"][0]["Value"], nick,
+        "{v}"
+    );
 }
