@@ -22,6 +22,13 @@
 //! * `v4/openim/longpollinglogout`: ends the session and its group memberships.
 //! * `v4/profile/portrait_set` / `portrait_get`: the account's profile ([`crate::profile`]); the
 //!   sender's nick goes on each group message as `GroupInfo.From_AccountNick`.
+//! * `v4/group_open_http_svc/get_joined_group_list`: the account's groups from its live
+//!   memberships (AVChatRoom ones only when `GroupType` asks, as with Tencent).
+//! * `v4/openim/authkey`: a download ticket (the emulator serves no downloads);
+//!   `v4/imopenstat/web_report`: statistics, accepted and dropped.
+//!
+//! With these, Tencent's own 2019 webim SDK completes its login sequence (login, portrait_get,
+//! get_joined_group_list, authkey) against the emulator.
 //!
 //! A command the emulator does not implement gets 60002 with HTTP 200, as Tencent answers.
 
@@ -30,7 +37,7 @@ use crate::profile::Profiles;
 use crate::{body_json, reply, App};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -74,9 +81,16 @@ struct Group {
     owner: String,
     next_seq: u64,
     log: VecDeque<(u64, Value)>,
-    /// LongPollingKey → the group seq the member joined at.
-    members: HashMap<String, u64>,
+    created_at: u64,
+    /// LongPollingKey → the member's session.
+    members: HashMap<String, Member>,
     tx: watch::Sender<u64>,
+}
+
+struct Member {
+    /// The group seq at joining (a poll from `StartSeq` 0 starts there).
+    start_seq: u64,
+    joined_at: u64,
 }
 
 fn push_bounded(q: &mut VecDeque<Value>, v: Value) {
@@ -183,6 +197,7 @@ pub(crate) async fn dispatch(
     State(app): State<Arc<App>>,
     Path((ver, service, cmd)): Path<(String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if q.get("sdkappid").and_then(|s| s.parse::<u64>().ok()) != Some(u64::from(app.cfg.sdk_app_id))
@@ -211,6 +226,9 @@ pub(crate) async fn dispatch(
             "create_group" | "apply_join_group" | "send_group_msg"
         ) | ("v1", "group_open_long_polling_http_noauth_svc", "get_msg")
             | ("v4", "profile", "portrait_get" | "portrait_set")
+            | ("v4", "group_open_http_svc", "get_joined_group_list")
+            | ("v4", "openim", "authkey")
+            | ("v4", "imopenstat", "web_report")
     );
     if !known {
         // Tencent answers a command it does not know like any other failure: HTTP 200.
@@ -232,6 +250,9 @@ pub(crate) async fn dispatch(
             ok(json!({"Cookie": "", "SyncFlag": 0, "MsgList": [], "EventArray": []}))
         }
         ("openim", "sendmsg") => send_c2c(&app, &a2, &body),
+        ("openim", "authkey") => auth_key(&app, &headers),
+        // Quality statistics: the SDK ignores the answer, and there is nothing to keep.
+        ("imopenstat", "web_report") => ok(json!({})),
         ("openim", "longpollinglogout") => {
             app.lock().im.remove_session(&a2);
             ok(json!({}))
@@ -239,6 +260,7 @@ pub(crate) async fn dispatch(
         (_, "create_group") => create_group(&app, &a2, &body),
         (_, "apply_join_group") => join_group(&app, &a2, &body),
         (_, "send_group_msg") => send_group(&app, &a2, &body),
+        (_, "get_joined_group_list") => joined_groups(&app, &a2, &body),
         (_, "portrait_set") => portrait_set(&app, &a2, &body),
         (_, "portrait_get") => portrait_get(&app, &body),
         _ => group_poll(&app, &a2, &body).await,
@@ -497,6 +519,7 @@ fn create_group(app: &App, a2: &str, body: &Value) -> Response {
             owner: me,
             next_seq: 1,
             log: VecDeque::new(),
+            created_at: usersig::unix_now(),
             members: HashMap::new(),
             tx: watch::Sender::new(0),
         },
@@ -527,7 +550,11 @@ fn join_group(app: &App, a2: &str, body: &Value) -> Response {
     let key = match existing {
         Some(k) => k,
         None => {
-            group.members.insert(fresh.clone(), group.next_seq);
+            let member = Member {
+                start_seq: group.next_seq,
+                joined_at: usersig::unix_now(),
+            };
+            group.members.insert(fresh.clone(), member);
             s.keys.push(fresh.clone());
             im.keys.insert(fresh.clone(), (id, a2.to_string()));
             fresh
@@ -542,6 +569,18 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
         Err(why) => return fail(codes::GROUP_BAD_PARAM, why),
     };
     let id = str_field(body, "GroupId").to_string();
+    let priority = match body.get("MsgPriority") {
+        None => PRIORITY_COMMON,
+        Some(p) => match p.as_str().and_then(priority_number) {
+            Some(n) => n,
+            None => {
+                return fail(
+                    codes::GROUP_BAD_PARAM,
+                    "MsgPriority must be \"COMMON\", \"REDPACKET\" or \"LOVEMSG\"",
+                )
+            }
+        },
+    };
     let now = usersig::unix_now();
     let mut st = app.lock();
     let im = &mut st.im;
@@ -585,7 +624,7 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
         "MsgTimeStamp": now,
         "MsgBody": msg_body,
         "GroupInfo": {"GroupName": group.name, "From_AccountNick": nick, "To_Account": ""},
-        "MsgPriority": body.get("MsgPriority").cloned().unwrap_or("COMMON".into()),
+        "MsgPriority": priority,
         "IsPlaceMsg": 0,
     });
     if group.log.len() >= MAX_KEPT {
@@ -594,6 +633,185 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
     group.log.push_back((seq, item));
     group.tx.send_modify(|n| *n += 1);
     ok(json!({"MsgTime": now, "MsgSeq": seq}))
+}
+
+/// Group message priorities: sent by name, delivered as numbers (the 2019 SDK compares the
+/// delivered `MsgPriority` with 1 red packet, 2 common, 3 like).
+const PRIORITY_COMMON: u64 = 2;
+
+fn priority_number(name: &str) -> Option<u64> {
+    match name {
+        "REDPACKET" => Some(1),
+        "COMMON" => Some(PRIORITY_COMMON),
+        "LOVEMSG" => Some(3),
+        _ => None,
+    }
+}
+
+/// Group types Tencent knows; the emulator only ever makes `AVChatRoom` ones.
+const GROUP_TYPES: [&str; 8] = [
+    "Private",
+    "Public",
+    "ChatRoom",
+    "AVChatRoom",
+    "BChatRoom",
+    "Work",
+    "Meeting",
+    "Community",
+];
+/// Most groups one `get_joined_group_list` page may ask for.
+const MAX_GROUP_PAGE: u64 = 5000;
+
+/// `v4/group_open_http_svc/get_joined_group_list` `{Member_Account, Limit, Offset, GroupType,
+/// ResponseFilter: {GroupBaseInfoFilter, SelfInfoFilter}}` → `TotalCount`, `GroupIdList`: the
+/// groups the account's live sessions have joined, by group ID. As with Tencent, `AVChatRoom`
+/// groups are listed only when `GroupType` asks for them, so the 2019 SDK's login query (no
+/// `GroupType`) gets an empty list.
+fn joined_groups(app: &App, a2: &str, body: &Value) -> Response {
+    let account = str_field(body, "Member_Account");
+    if account.is_empty() {
+        return fail(codes::GROUP_BAD_PARAM, "Member_Account is missing");
+    }
+    let group_type = match body.get("GroupType") {
+        None => None,
+        Some(t) => match t.as_str().filter(|t| GROUP_TYPES.contains(t)) {
+            Some(t) => Some(t),
+            None => {
+                return fail(
+                    codes::GROUP_BAD_PARAM,
+                    format!("GroupType must be one of {GROUP_TYPES:?}"),
+                )
+            }
+        },
+    };
+    let number = |name: &str| match body.get(name) {
+        None => Ok(None),
+        Some(v) => crate::as_u64(Some(v))
+            .map(Some)
+            .ok_or(format!("{name} must be a number")),
+    };
+    let (limit, offset) = match (number("Limit"), number("Offset")) {
+        (Ok(l), Ok(o)) => (l.filter(|l| *l > 0), o.unwrap_or(0)),
+        (Err(why), _) | (_, Err(why)) => return fail(codes::GROUP_BAD_PARAM, why),
+    };
+    if limit.is_some_and(|l| l > MAX_GROUP_PAGE) {
+        return fail(
+            codes::GROUP_BAD_PARAM,
+            format!("Limit must be at most {MAX_GROUP_PAGE}"),
+        );
+    }
+    let filter = |name: &str| -> Vec<&str> {
+        body.get("ResponseFilter")
+            .and_then(|f| f.get(name))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    let (base_fields, self_fields) = (filter("GroupBaseInfoFilter"), filter("SelfInfoFilter"));
+
+    let st = app.lock();
+    let im = &st.im;
+    let Some(me) = im.sessions.get(a2).map(|s| s.user.as_str()) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    if account != me {
+        return fail(
+            codes::GROUP_NO_PERMISSION,
+            "Member_Account is not the logged-in account",
+        );
+    }
+    // The account's memberships: group → its earliest join among the account's live sessions.
+    let mut joined: Vec<(&str, &Group, &Member)> = Vec::new();
+    if group_type == Some("AVChatRoom") {
+        for s in im.sessions.values().filter(|s| s.user == me && !s.kicked) {
+            for key in &s.keys {
+                let Some((gid, _)) = im.keys.get(key) else {
+                    continue;
+                };
+                let Some(group) = im.groups.get(gid) else {
+                    continue;
+                };
+                let Some(member) = group.members.get(key) else {
+                    continue;
+                };
+                match joined.iter_mut().find(|(g, _, _)| *g == gid.as_str()) {
+                    Some(seen) if seen.2.joined_at > member.joined_at => seen.2 = member,
+                    Some(_) => {}
+                    None => joined.push((gid.as_str(), group, member)),
+                }
+            }
+        }
+    }
+    joined.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let total = joined.len();
+    let page = joined
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit.map_or(usize::MAX, |l| l as usize));
+    let list: Vec<Value> = page
+        .map(|(gid, group, member)| {
+            let mut item = Map::new();
+            item.insert("GroupId".into(), (*gid).into());
+            for field in &base_fields {
+                let value = match *field {
+                    "Type" => json!("AVChatRoom"),
+                    "Name" => json!(group.name),
+                    "Owner_Account" => json!(group.owner),
+                    "CreateTime" => json!(group.created_at),
+                    "NextMsgSeq" => json!(group.next_seq),
+                    "MemberNum" => json!(member_count(im, group)),
+                    "ApplyJoinOption" => json!("FreeAccess"),
+                    _ => continue,
+                };
+                item.insert((*field).into(), value);
+            }
+            let mut self_info = Map::new();
+            for field in &self_fields {
+                let value = match *field {
+                    "Role" if group.owner == me => json!("Owner"),
+                    "Role" => json!("Member"),
+                    "JoinTime" => json!(member.joined_at),
+                    _ => continue,
+                };
+                self_info.insert((*field).into(), value);
+            }
+            if !self_info.is_empty() {
+                item.insert("SelfInfo".into(), Value::Object(self_info));
+            }
+            Value::Object(item)
+        })
+        .collect();
+    ok(json!({"TotalCount": total, "GroupIdList": list}))
+}
+
+/// Distinct accounts with a live membership.
+fn member_count(im: &Im, group: &Group) -> usize {
+    let mut accounts: Vec<&str> = group
+        .members
+        .keys()
+        .filter_map(|k| im.keys.get(k))
+        .filter_map(|(_, a2)| im.sessions.get(a2))
+        .map(|s| s.user.as_str())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    accounts.len()
+}
+
+/// Lifetime the emulator gives its download auth keys, seconds.
+const AUTH_KEY_LIFETIME: u64 = 86_400;
+
+/// `v4/openim/authkey` `{}` → `IpList`, `AuthKey`, `ExpireTime`: what the SDK would build voice
+/// and file download URLs from (`http://<IpList[0]>/asn.com/stddownload_common_file?authkey=…`).
+/// The emulator serves no downloads; the address is its own (from the request's `Host`), so such
+/// a URL reaches it and gets a plain 404 instead of going out to the internet.
+fn auth_key(app: &App, headers: &HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or("127.0.0.1");
+    ok(json!({"IpList": [host], "AuthKey": app.token(), "ExpireTime": AUTH_KEY_LIFETIME}))
 }
 
 async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
@@ -622,7 +840,10 @@ async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
                 return fail(codes::GROUP_NOT_FOUND, "the group is gone");
             };
             let start = if start_seq == 0 {
-                group.members.get(&key).copied().unwrap_or(group.next_seq)
+                group
+                    .members
+                    .get(&key)
+                    .map_or(group.next_seq, |m| m.start_seq)
             } else {
                 start_seq
             };

@@ -784,3 +784,232 @@ async fn profiles_set_get_and_nick_on_group_messages() {
         "{v}"
     );
 }
+
+/// The rest of the 2019 SDK's login sequence (joined groups, download auth key), its quality
+/// reports, and group message priorities as it reads them.
+#[tokio::test]
+async fn sdk_login_sequence_joined_groups_authkey_and_priorities() {
+    let emu = start().await;
+    let mut a = ImClient::login(&emu, "alice", &emu.sig("alice"))
+        .await
+        .unwrap();
+    let mut b = ImClient::login(&emu, "bob", &emu.sig("bob")).await.unwrap();
+
+    // The SDK's own body (GroupType and SelfInfoFilter are undefined there, so absent).
+    let sdk_query = json!({"Member_Account": "alice", "Limit": 1000, "Offset": 0,
+                           "ResponseFilter": {"GroupBaseInfoFilter": ["NextMsgSeq"]}});
+    let v = a
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            sdk_query.clone(),
+        )
+        .await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "TotalCount": 0, "GroupIdList": []})
+    );
+
+    // webim's download ticket.
+    let v = a.call("v4", "openim", "authkey", json!({})).await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["IpList"], json!([emu.addr]), "the emulator's own address");
+    assert_eq!(v["AuthKey"].as_str().map(str::len), Some(32), "{v}");
+    assert_eq!(v["ExpireTime"], 86_400);
+    let other = b.call("v4", "openim", "authkey", json!({})).await;
+    assert_ne!(other["AuthKey"], v["AuthKey"]);
+
+    // Quality reports are accepted (the SDK ignores the answer).
+    let report = json!({"EvtItems": [{"UniqKey": "0123456789_1700000000_42", "EventId": 1,
+        "ReportTime": 1_700_000_000, "MsgCmdErrorCode": {"Code": 0, "ErrMsg": ""}}],
+        "MainVersion": "1.7.0", "Version": "0"});
+    let v = a.call("v4", "imopenstat", "web_report", report).await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+    );
+
+    // After joining two rooms: AVChatRoom groups are listed only when asked for by type.
+    for room in ["room-b", "room-a"] {
+        let create = json!({"Type": "AVChatRoom", "Name": format!("{room} name"), "MemberList": [],
+                            "GroupId": room, "Owner_Account": "bob", "ApplyJoinOption": "FreeAccess"});
+        assert_eq!(
+            b.call("v4", "group_open_http_svc", "create_group", create)
+                .await["ErrorCode"],
+            0
+        );
+    }
+    let mut keys = Vec::new();
+    for (alice, room) in [(true, "room-a"), (true, "room-b"), (false, "room-a")] {
+        let c = if alice { &mut a } else { &mut b };
+        let v = c
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "apply_join_group",
+                json!({"GroupId": room}),
+            )
+            .await;
+        keys.push(v["LongPollingKey"].as_str().unwrap().to_string());
+    }
+    let v = a
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            sdk_query,
+        )
+        .await;
+    assert_eq!(
+        (v["TotalCount"].clone(), v["GroupIdList"].clone()),
+        (json!(0), json!([]))
+    );
+
+    let send = |priority: Value| {
+        json!({"GroupId": "room-a", "From_Account": "alice", "Random": 3, "MsgPriority": priority,
+               "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "p"}}]})
+    };
+    for name in ["COMMON", "REDPACKET", "LOVEMSG"] {
+        let v = a
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "send_group_msg",
+                send(json!(name)),
+            )
+            .await;
+        assert_eq!(v["ActionStatus"], "OK", "{name}: {v}");
+    }
+    let mut no_priority = send(json!(null));
+    no_priority.as_object_mut().unwrap().remove("MsgPriority");
+    let v = a
+        .call("v4", "group_open_http_svc", "send_group_msg", no_priority)
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    for bad in [json!("TIP"), json!(2), json!("common")] {
+        let v = a
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "send_group_msg",
+                send(bad.clone()),
+            )
+            .await;
+        assert_eq!(v["ErrorCode"], 10004, "{bad}: {v}");
+    }
+    let v = b
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            json!({"StartSeq": 0, "HoldTime": 90, "Key": keys[2]}),
+        )
+        .await;
+    let priorities: Vec<Value> = v["RspMsgList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["MsgPriority"].clone())
+        .collect();
+    assert_eq!(priorities, [json!(2), json!(1), json!(3), json!(2)], "{v}");
+
+    let full = json!({"Member_Account": "alice", "GroupType": "AVChatRoom",
+        "ResponseFilter": {"GroupBaseInfoFilter": ["Type", "Name", "Owner_Account", "NextMsgSeq", "MemberNum", "NoSuchField"],
+                           "SelfInfoFilter": ["Role", "JoinTime"]}});
+    let v = a
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            full.clone(),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["TotalCount"], 2);
+    let list = v["GroupIdList"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let join_time = list[0]["SelfInfo"]["JoinTime"].as_u64().unwrap();
+    assert!(join_time.abs_diff(usersig::unix_now()) < 60, "{v}");
+    assert_eq!(
+        list[0],
+        json!({"GroupId": "room-a", "Type": "AVChatRoom", "Name": "room-a name", "Owner_Account": "bob",
+               "NextMsgSeq": 5, "MemberNum": 2, "SelfInfo": {"Role": "Member", "JoinTime": join_time}})
+    );
+    assert_eq!(list[1]["GroupId"], "room-b");
+    assert_eq!(list[1]["NextMsgSeq"], 1);
+    assert_eq!(list[1]["MemberNum"], 1);
+
+    // Paging: Limit and Offset cut the list, TotalCount stays.
+    let mut page = full.clone();
+    page["Limit"] = json!(1);
+    page["Offset"] = json!(1);
+    page["ResponseFilter"] = json!({});
+    let v = a
+        .call("v4", "group_open_http_svc", "get_joined_group_list", page)
+        .await;
+    assert_eq!(v["TotalCount"], 2);
+    assert_eq!(v["GroupIdList"], json!([{"GroupId": "room-b"}]));
+
+    // Bob owns room-a; only the account itself may ask; bad shapes are refused.
+    let mut bobs = full.clone();
+    bobs["Member_Account"] = json!("bob");
+    let v = b
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            bobs.clone(),
+        )
+        .await;
+    assert_eq!(v["GroupIdList"][0]["SelfInfo"]["Role"], "Owner", "{v}");
+    assert_eq!(v["TotalCount"], 1, "bob joined room-a only");
+    let v = a
+        .call("v4", "group_open_http_svc", "get_joined_group_list", bobs)
+        .await;
+    assert_eq!(v["ErrorCode"], 10007, "{v}");
+    for (what, body) in [
+        ("no Member_Account", json!({"GroupType": "AVChatRoom"})),
+        (
+            "unknown GroupType",
+            json!({"Member_Account": "alice", "GroupType": "Room"}),
+        ),
+        (
+            "Limit not a number",
+            json!({"Member_Account": "alice", "Limit": "all"}),
+        ),
+        (
+            "Limit over 5000",
+            json!({"Member_Account": "alice", "Limit": 5001}),
+        ),
+    ] {
+        let v = a
+            .call("v4", "group_open_http_svc", "get_joined_group_list", body)
+            .await;
+        assert_eq!(v["ErrorCode"], 10004, "{what}: {v}");
+    }
+
+    // Logging out ends the memberships: the list follows.
+    b.call(
+        "v4",
+        "openim",
+        "longpollinglogout",
+        json!({"LongPollingId": null}),
+    )
+    .await;
+    let v = a
+        .call("v4", "group_open_http_svc", "get_joined_group_list", full)
+        .await;
+    assert_eq!(v["GroupIdList"][0]["MemberNum"], 1, "{v}");
+
+    // Every one of these needs a live session, like the rest of webim.
+    for (service, cmd) in [
+        ("openim", "authkey"),
+        ("imopenstat", "web_report"),
+        ("group_open_http_svc", "get_joined_group_list"),
+        ("profile", "portrait_get"),
+    ] {
+        let v = b.call("v4", service, cmd, json!({})).await;
+        assert_eq!(v["ErrorCode"], 60004, "{service}/{cmd}: {v}");
+    }
+}
