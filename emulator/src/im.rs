@@ -160,35 +160,50 @@ impl Im {
     }
 }
 
+/// A call refused before it reached its command: the code, and the reply to send.
+struct Refused {
+    code: i64,
+    reply: Box<Response>,
+}
+
+impl Refused {
+    fn new(code: i64, info: &str) -> Refused {
+        Refused {
+            code,
+            reply: Box::new(fail(code, info)),
+        }
+    }
+}
+
 /// The session of a call (by `a2`, checked against `tinyid`), or the failure to answer.
-fn session_of(app: &App, q: &HashMap<String, String>) -> Result<String, Box<Response>> {
+fn session_of(app: &App, q: &HashMap<String, String>) -> Result<String, Refused> {
     let (Some(tiny), Some(a2)) = (q.get("tinyid"), q.get("a2")) else {
-        return Err(Box::new(fail(
+        return Err(Refused::new(
             codes::BAD_SESSION,
             "tinyid and a2 are required (log in first)",
-        )));
+        ));
     };
     let st = app.lock();
     let Some(s) = st.im.sessions.get(a2) else {
-        return Err(Box::new(fail(
+        return Err(Refused::new(
             codes::BAD_SESSION,
             "a2 is not a live session (logged out, or never logged in)",
-        )));
+        ));
     };
     // The client may have read TinyId as a JS number (rounded): compare as doubles.
     let same = tiny.parse::<u64>().ok() == Some(s.tiny_id)
         || tiny.parse::<f64>().ok() == Some(s.tiny_id as f64);
     if !same {
-        return Err(Box::new(fail(
+        return Err(Refused::new(
             codes::BAD_SESSION,
             "tinyid does not belong to this a2",
-        )));
+        ));
     }
     if s.kicked {
-        return Err(Box::new(fail(
+        return Err(Refused::new(
             codes::KICKED,
             "this account logged in elsewhere; the session is over",
-        )));
+        ));
     }
     Ok(a2.clone())
 }
@@ -241,7 +256,11 @@ pub(crate) async fn dispatch(
     }
     let a2 = match session_of(&app, &q) {
         Ok(a2) => a2,
-        Err(r) => return *r,
+        Err(r) if r.code == codes::KICKED && cmd == "get_msg" => {
+            let hold = hold_of(&app, body.get("HoldTime"));
+            return kicked_group_poll(tokio::time::Instant::now() + hold).await;
+        }
+        Err(r) => return *r.reply,
     };
     match (service.as_str(), cmd.as_str()) {
         ("openim", "getlongpollingid") => polling_id(&app, &a2),
@@ -814,6 +833,15 @@ fn auth_key(app: &App, headers: &HeaderMap) -> Response {
     ok(json!({"IpList": [host], "AuthKey": app.token(), "ExpireTime": AUTH_KEY_LIFETIME}))
 }
 
+/// The big-group poll of a kicked session ends with 91101 only when its hold is over. The 2019
+/// SDK polls again at once after any error reply, and never stops for 91101 (its kicked test is
+/// inverted, docs/webim-protocol.md 5.4): an immediate answer would make a kicked 2019 page spin
+/// hundreds of requests a second. The C2C poll still reports the kick at once.
+async fn kicked_group_poll(deadline: tokio::time::Instant) -> Response {
+    tokio::time::sleep_until(deadline).await;
+    fail(codes::KICKED, "this account logged in elsewhere")
+}
+
 async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
     let key = str_field(body, "Key").to_string();
     let start_seq = crate::as_u64(body.get("StartSeq")).unwrap_or(0);
@@ -821,7 +849,8 @@ async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
     let hold_secs = app.cfg.im_hold.as_secs().max(1);
     let deadline = tokio::time::Instant::now() + hold;
     loop {
-        let (mut rx, start) = {
+        // `None`: the session was kicked (answered below, once the lock is released).
+        let (rx, start) = {
             let st = app.lock();
             let im = &st.im;
             let Some((gid, owner)) = im.keys.get(&key) else {
@@ -833,32 +862,36 @@ async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
             if owner != a2 {
                 return fail(codes::GROUP_NO_PERMISSION, "Key belongs to another session");
             }
-            if im.sessions.get(a2).is_none_or(|s| s.kicked) {
-                return fail(codes::KICKED, "this account logged in elsewhere");
-            }
             let Some(group) = im.groups.get(gid) else {
                 return fail(codes::GROUP_NOT_FOUND, "the group is gone");
             };
-            let start = if start_seq == 0 {
-                group
-                    .members
-                    .get(&key)
-                    .map_or(group.next_seq, |m| m.start_seq)
+            if im.sessions.get(a2).is_none_or(|s| s.kicked) {
+                (None, 0)
             } else {
-                start_seq
-            };
-            let msgs: Vec<Value> = group
-                .log
-                .iter()
-                .filter(|(seq, _)| *seq >= start)
-                .map(|(_, m)| m.clone())
-                .collect();
-            if !msgs.is_empty() {
-                return ok(
-                    json!({"NextSeq": group.next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
-                );
+                let start = if start_seq == 0 {
+                    group
+                        .members
+                        .get(&key)
+                        .map_or(group.next_seq, |m| m.start_seq)
+                } else {
+                    start_seq
+                };
+                let msgs: Vec<Value> = group
+                    .log
+                    .iter()
+                    .filter(|(seq, _)| *seq >= start)
+                    .map(|(_, m)| m.clone())
+                    .collect();
+                if !msgs.is_empty() {
+                    return ok(
+                        json!({"NextSeq": group.next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
+                    );
+                }
+                (Some(group.tx.subscribe()), start)
             }
-            (group.tx.subscribe(), start)
+        };
+        let Some(mut rx) = rx else {
+            return kicked_group_poll(deadline).await;
         };
         if tokio::time::timeout_at(deadline, rx.changed())
             .await

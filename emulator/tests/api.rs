@@ -526,6 +526,22 @@ async fn im_login_groups_and_fan_out() {
         .unwrap();
     let v = a.call("v4", "openim", "longpolling", c2c_poll).await;
     assert_eq!(v["ErrorCode"], 91101, "{v}");
+    // The big-group poll tells only when its hold is over: the 2019 SDK re-polls at once after
+    // any error and does not stop for 91101, so an immediate answer would make it spin.
+    let asked = std::time::Instant::now();
+    let v = a
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            poll(&keys[0], 0),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 91101, "{v}");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(550),
+        "held for the 600 ms hold"
+    );
 
     // Logout ends the session.
     assert_eq!(
