@@ -160,50 +160,35 @@ impl Im {
     }
 }
 
-/// A call refused before it reached its command: the code, and the reply to send.
-struct Refused {
-    code: i64,
-    reply: Box<Response>,
-}
-
-impl Refused {
-    fn new(code: i64, info: &str) -> Refused {
-        Refused {
-            code,
-            reply: Box::new(fail(code, info)),
-        }
-    }
-}
-
 /// The session of a call (by `a2`, checked against `tinyid`), or the failure to answer.
-fn session_of(app: &App, q: &HashMap<String, String>) -> Result<String, Refused> {
+fn session_of(app: &App, q: &HashMap<String, String>) -> Result<String, Box<Response>> {
     let (Some(tiny), Some(a2)) = (q.get("tinyid"), q.get("a2")) else {
-        return Err(Refused::new(
+        return Err(Box::new(fail(
             codes::BAD_SESSION,
             "tinyid and a2 are required (log in first)",
-        ));
+        )));
     };
     let st = app.lock();
     let Some(s) = st.im.sessions.get(a2) else {
-        return Err(Refused::new(
+        return Err(Box::new(fail(
             codes::BAD_SESSION,
             "a2 is not a live session (logged out, or never logged in)",
-        ));
+        )));
     };
     // The client may have read TinyId as a JS number (rounded): compare as doubles.
     let same = tiny.parse::<u64>().ok() == Some(s.tiny_id)
         || tiny.parse::<f64>().ok() == Some(s.tiny_id as f64);
     if !same {
-        return Err(Refused::new(
+        return Err(Box::new(fail(
             codes::BAD_SESSION,
             "tinyid does not belong to this a2",
-        ));
+        )));
     }
     if s.kicked {
-        return Err(Refused::new(
+        return Err(Box::new(fail(
             codes::KICKED,
             "this account logged in elsewhere; the session is over",
-        ));
+        )));
     }
     Ok(a2.clone())
 }
@@ -256,11 +241,12 @@ pub(crate) async fn dispatch(
     }
     let a2 = match session_of(&app, &q) {
         Ok(a2) => a2,
-        Err(r) if r.code == codes::KICKED && cmd == "get_msg" => {
+        Err(r) if cmd == "get_msg" => {
             let hold = hold_of(&app, body.get("HoldTime"));
-            return kicked_group_poll(tokio::time::Instant::now() + hold).await;
+            tokio::time::sleep(hold).await;
+            return *r;
         }
-        Err(r) => return *r.reply,
+        Err(r) => return *r,
     };
     match (service.as_str(), cmd.as_str()) {
         ("openim", "getlongpollingid") => polling_id(&app, &a2),
@@ -833,13 +819,14 @@ fn auth_key(app: &App, headers: &HeaderMap) -> Response {
     ok(json!({"IpList": [host], "AuthKey": app.token(), "ExpireTime": AUTH_KEY_LIFETIME}))
 }
 
-/// The big-group poll of a kicked session ends with 91101 only when its hold is over. The 2019
-/// SDK polls again at once after any error reply, and never stops for 91101 (its kicked test is
-/// inverted, docs/webim-protocol.md 5.4): an immediate answer would make a kicked 2019 page spin
-/// hundreds of requests a second. The C2C poll still reports the kick at once.
-async fn kicked_group_poll(deadline: tokio::time::Instant) -> Response {
+/// A big-group poll that fails is answered when its hold is over, like one with nothing to
+/// deliver, not at once. The 2019 SDK polls again immediately after any error reply and never
+/// gives up on one (docs/webim-protocol.md 5.4): an immediate answer to a kicked session, a
+/// stale `Key` or an `a2` from before an emulator restart would make a 2019 page spin hundreds
+/// of requests a second. (The C2C poll still reports a kick at once.)
+async fn failed_group_poll(deadline: tokio::time::Instant, code: i64, info: &str) -> Response {
     tokio::time::sleep_until(deadline).await;
-    fail(codes::KICKED, "this account logged in elsewhere")
+    fail(code, info)
 }
 
 async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
@@ -849,25 +836,29 @@ async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
     let hold_secs = app.cfg.im_hold.as_secs().max(1);
     let deadline = tokio::time::Instant::now() + hold;
     loop {
-        // `None`: the session was kicked (answered below, once the lock is released).
-        let (rx, start) = {
+        // Decided under the lock, answered (or waited for) after it is released.
+        let next = {
             let st = app.lock();
             let im = &st.im;
-            let Some((gid, owner)) = im.keys.get(&key) else {
-                return fail(
+            let found = im
+                .keys
+                .get(&key)
+                .map(|(gid, owner)| (owner, im.groups.get(gid)));
+            let group = match found {
+                None => Err((
                     codes::GROUP_NO_PERMISSION,
                     "Key is not a member's LongPollingKey (logged out?)",
-                );
+                )),
+                Some((owner, _)) if owner != a2 => {
+                    Err((codes::GROUP_NO_PERMISSION, "Key belongs to another session"))
+                }
+                Some(_) if im.sessions.get(a2).is_none_or(|s| s.kicked) => {
+                    Err((codes::KICKED, "this account logged in elsewhere"))
+                }
+                Some((_, None)) => Err((codes::GROUP_NOT_FOUND, "the group is gone")),
+                Some((_, Some(group))) => Ok(group),
             };
-            if owner != a2 {
-                return fail(codes::GROUP_NO_PERMISSION, "Key belongs to another session");
-            }
-            let Some(group) = im.groups.get(gid) else {
-                return fail(codes::GROUP_NOT_FOUND, "the group is gone");
-            };
-            if im.sessions.get(a2).is_none_or(|s| s.kicked) {
-                (None, 0)
-            } else {
+            group.map(|group| {
                 let start = if start_seq == 0 {
                     group
                         .members
@@ -882,16 +873,17 @@ async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
                     .filter(|(seq, _)| *seq >= start)
                     .map(|(_, m)| m.clone())
                     .collect();
-                if !msgs.is_empty() {
-                    return ok(
-                        json!({"NextSeq": group.next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
-                    );
-                }
-                (Some(group.tx.subscribe()), start)
-            }
+                (group.tx.subscribe(), start, msgs, group.next_seq)
+            })
         };
-        let Some(mut rx) = rx else {
-            return kicked_group_poll(deadline).await;
+        let (mut rx, start) = match next {
+            Ok((_, _, msgs, next_seq)) if !msgs.is_empty() => {
+                return ok(
+                    json!({"NextSeq": next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
+                );
+            }
+            Ok((rx, start, _, _)) => (rx, start),
+            Err((code, info)) => return failed_group_poll(deadline, code, info).await,
         };
         if tokio::time::timeout_at(deadline, rx.changed())
             .await

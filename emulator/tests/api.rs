@@ -558,6 +558,36 @@ async fn im_login_groups_and_fan_out() {
         b.call("v4", "openim", "getmsg", json!({})).await["ErrorCode"],
         60004
     );
+    // A big-group poll after logout (or after an emulator restart) fails when its hold is over.
+    let asked = std::time::Instant::now();
+    let v = b
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            poll(&keys[1], 0),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 60004, "{v}");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(550),
+        "held for the 600 ms hold"
+    );
+    // So does one with a Key that is no member's, from a live session.
+    let asked = std::time::Instant::now();
+    let v = c
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            poll("no-such-key", 0),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 10007, "{v}");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(550),
+        "held for the 600 ms hold"
+    );
     // A command the emulator does not know: HTTP 200 and Tencent's error body, as the real
     // service answers what it cannot route.
     let (status, v) = http(
