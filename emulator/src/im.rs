@@ -118,6 +118,14 @@ fn fail(code: i64, info: impl Into<String>) -> Response {
     )
 }
 
+/// Tencent answers a command it does not know like any other failure: HTTP 200, 60002.
+pub(crate) fn unknown_command(path: &str) -> Response {
+    fail(
+        codes::UNKNOWN_COMMAND,
+        format!("the emulator does not implement {path} (see emulator/README.md)"),
+    )
+}
+
 /// The profile service's replies also carry `ErrorDisplay` (text for an end user; always empty).
 fn profile_reply(result: Result<Value, crate::profile::Refusal>) -> Response {
     match result {
@@ -231,13 +239,7 @@ pub(crate) async fn dispatch(
             | ("v4", "imopenstat", "web_report")
     );
     if !known {
-        // Tencent answers a command it does not know like any other failure: HTTP 200.
-        return fail(
-            codes::UNKNOWN_COMMAND,
-            format!(
-                "the emulator does not implement {ver}/{service}/{cmd} (see emulator/README.md)"
-            ),
-        );
+        return unknown_command(&format!("/{ver}/{service}/{cmd}"));
     }
     let a2 = match session_of(&app, &q) {
         Ok(a2) => a2,

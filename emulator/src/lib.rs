@@ -140,10 +140,15 @@ pub fn router(cfg: Config) -> Router {
         .route("/media/play", get(media::play))
         .route("/healthz", get(|| async { Json(json!({"ok": true})) }))
         .route("/{ver}/{service}/{cmd}", post(im::dispatch))
-        .fallback(|| async {
-            (
+        .fallback(|uri: axum::http::Uri| async move {
+            if uri.path().starts_with("/v4/") || uri.path().starts_with("/v1/") {
+                // A webim-looking URL that is not `/{ver}/{service}/{command}`: Tencent's answer
+                // to what it cannot route (HTTP 200).
+                return im::unknown_command(uri.path());
+            }
+            reply(
                 StatusCode::NOT_FOUND,
-                Json(json!({"error": "not_found", "message": "no such endpoint (see emulator/README.md)"})),
+                json!({"error": "not_found", "message": "no such endpoint (see emulator/README.md)"}),
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

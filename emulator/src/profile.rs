@@ -68,9 +68,7 @@ pub(crate) struct Profiles {
 impl Profiles {
     /// The account exists from its first login on.
     pub(crate) fn register(&mut self, account: &str) {
-        if !self.by_account.contains_key(account) {
-            self.by_account.insert(account.to_string(), BTreeMap::new());
-        }
+        self.by_account.entry(account.to_string()).or_default();
     }
 
     /// The account's nick, `""` when it has none.

@@ -606,6 +606,18 @@ async fn im_login_groups_and_fan_out() {
     assert!(v["ErrorInfo"]
         .as_str()
         .is_some_and(|s| s.contains("v4/openim/nosuchcommand")));
+    // Also for a webim-looking URL of another shape; the emulator's own paths still say 404.
+    for path in ["/v4/openim", "/v1/a/b/c/d"] {
+        let (status, v) = http(&emu.addr, "POST", path, Some(&json!({}))).await;
+        assert_eq!(
+            (status, v["ErrorCode"].clone()),
+            (200, json!(60002)),
+            "{path}: {v}"
+        );
+        assert_eq!(v["ActionStatus"], "FAIL");
+    }
+    let (status, _) = http(&emu.addr, "GET", "/nosuchpath", None).await;
+    assert_eq!(status, 404);
 }
 
 /// The login sequence of Tencent's 2019 webim SDK (1.7.0) reads the profile right after login:
