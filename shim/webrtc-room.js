@@ -31,6 +31,7 @@ const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
 // What the view shows before the core speaks; the core diffs against exactly this.
 const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
 const TRAPPED = -11
+const DETACHED = 'webrtc-room: the component was detached'
 // An input longer than this (UTF-16 units, so at least as many UTF-8 bytes) never enters the
 // wasm memory, which cannot shrink again: the core gets a note of its size instead and answers
 // as for any input it cannot use (a reply fails, a call's callbacks get fail(-4)).
@@ -71,7 +72,7 @@ function loadFailed (comp) {
 function send (comp, input) {
   const rt = comp.__room
   // Detached: the core is gone, but a method's callbacks still get their one answer.
-  if (!rt || rt.gone) { if (rt && input.cb) callback(rt, input.cb, false, [-4, 'webrtc-room: the component was detached']); return }
+  if (!rt || rt.gone) { if (rt && input.cb) callback(rt, input.cb, false, [-4, DETACHED]); return }
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
@@ -193,7 +194,7 @@ Component({
     detached () {
       this.__room.leaving = true
       send(this, { detached: true })
-      failCallbacks(this.__room, 'webrtc-room: the component was detached')
+      failCallbacks(this.__room, DETACHED)
       this.__room.gone = true
       this.__room.core = null
     }

@@ -160,8 +160,8 @@ fn string_prop(
 /// An identifier must reach the core exactly: U+FFFD is what a lone UTF-16 surrogate (or broken
 /// UTF-8) became on the way in, and two different ids could have become the same one.
 pub(crate) fn altered_id(id: &str) -> bool {
-    // chars() rather than contains(): a non-ASCII char pattern brings the two-way searcher.
-    id.chars().any(|c| c == '\u{FFFD}')
+    // Bytes rather than contains(): a non-ASCII char pattern brings the two-way searcher.
+    id.as_bytes().windows(3).any(|w| w == [0xEF, 0xBF, 0xBD])
 }
 
 /// Decodes every property on its own: a value that cannot be used is reported in `warnings` and
