@@ -54,7 +54,10 @@ impl Harness {
     pub fn input(&mut self, text: &str) -> Value {
         // Only an input that names a callback needs reading here (most do not: keep it fast).
         let names_cb = text.contains("cb");
-        if let Some(v) = names_cb.then(|| serde_json::from_str::<Value>(text).ok()).flatten() {
+        if let Some(v) = names_cb
+            .then(|| serde_json::from_str::<Value>(text).ok())
+            .flatten()
+        {
             // The shim's note for an input too long to hand over keeps the call's callbacks.
             if let Some(cb) = v.get("oversize").and_then(|o| o.get("cb")) {
                 if let Some(id) = lenient_whole(cb) {
@@ -81,7 +84,10 @@ impl Harness {
             .unwrap_or_else(|e| panic!("output is not JSON ({e}): {out}"));
         let obj = value.as_object().expect("output is an object");
         for key in obj.keys() {
-            assert!(["ops", "data", "events"].contains(&key.as_str()), "key {key}");
+            assert!(
+                ["ops", "data", "events"].contains(&key.as_str()),
+                "key {key}"
+            );
         }
         if self.detached {
             assert_eq!(out, "{}", "output after detach");
@@ -90,7 +96,10 @@ impl Harness {
             if let Some(req) = op.get("request") {
                 let id = req["id"].as_u64().expect("request id");
                 let url = req["url"].as_str().expect("request url").to_string();
-                assert!(!self.requests.iter().any(|(r, _)| *r == id), "request id {id} reused");
+                assert!(
+                    !self.requests.iter().any(|(r, _)| *r == id),
+                    "request id {id} reused"
+                );
                 self.requests.push((id, url));
             } else if let Some(id) = op.get("abort").and_then(Value::as_u64) {
                 self.requests.retain(|(r, _)| *r != id);
@@ -102,7 +111,10 @@ impl Harness {
                 let answered = self.cb_answered.entry(id).or_default();
                 *answered += 1;
                 let sent = self.cb_sent.get(&id).copied().unwrap_or(0);
-                assert!(*answered <= sent, "callback {id} answered {answered} times, sent {sent}");
+                assert!(
+                    *answered <= sent,
+                    "callback {id} answered {answered} times, sent {sent}"
+                );
             }
         }
         self.check_seats();
@@ -116,7 +128,10 @@ impl Harness {
         for (i, id) in ids.iter().enumerate() {
             assert!(!ids[..i].contains(id), "{id} seated twice");
             assert!(!id.is_empty(), "empty id seated");
-            assert!(!id.contains('\u{FFFD}'), "an id altered on the way in was seated: {id:?}");
+            assert!(
+                !id.contains('\u{FFFD}'),
+                "an id altered on the way in was seated: {id:?}"
+            );
         }
     }
 
@@ -166,7 +181,10 @@ impl Harness {
         self.input(r#"{"call":"start"}"#);
         for (cb, sent) in &self.sends {
             let answered = self.cb_answered.get(cb).copied().unwrap_or(0);
-            assert!(answered >= *sent, "send callback {cb}: {sent} calls, {answered} answers");
+            assert!(
+                answered >= *sent,
+                "send callback {cb}: {sent} calls, {answered} answers"
+            );
         }
     }
 }

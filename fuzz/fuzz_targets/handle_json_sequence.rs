@@ -43,7 +43,13 @@ fuzz_target!(|data: &[u8]| {
             Some(b'P') => {
                 let slot = line.get(1).copied().unwrap_or(0) as usize % 3;
                 let code: i64 = text.get(1..).and_then(|c| c.parse().ok()).unwrap_or(2004);
-                let user = h.room.seated().get(slot).copied().flatten().map(str::to_string);
+                let user = h
+                    .room
+                    .seated()
+                    .get(slot)
+                    .copied()
+                    .flatten()
+                    .map(str::to_string);
                 if let Some(user) = user {
                     h.json(json!({"player": {"slot": slot, "user": user, "code": code}}));
                 }

@@ -37,7 +37,9 @@ fn has_surrogate_escape(text: &str) -> bool {
     while i < b.len() {
         if b[i] == b'\\' {
             if b.get(i + 1) == Some(&b'u') {
-                let hex = text.get(i + 2..i + 6).and_then(|h| u32::from_str_radix(h, 16).ok());
+                let hex = text
+                    .get(i + 2..i + 6)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok());
                 if hex.is_some_and(|u| (0xD800..0xE000).contains(&u)) {
                     return true;
                 }
@@ -66,10 +68,17 @@ fuzz_target!(|data: &[u8]| {
     let theirs = serde_json::from_str::<Value>(text);
     match (&ours, &theirs) {
         (Ok(ours), Ok(theirs)) => {
-            assert!(same(ours, theirs), "different values for {text:?}: {ours} vs {theirs}");
+            assert!(
+                same(ours, theirs),
+                "different values for {text:?}: {ours} vs {theirs}"
+            );
             // What the core writes, it reads back as the same value.
             let written = ours.to_string();
-            assert_eq!(Json::parse(&written).as_ref(), Ok(ours), "round trip of {written:?}");
+            assert_eq!(
+                Json::parse(&written).as_ref(),
+                Ok(ours),
+                "round trip of {written:?}"
+            );
         }
         (Err(_), Err(_)) => {}
         // The core refuses nesting deeper than 64 (its wasm stack); serde_json allows 128.
