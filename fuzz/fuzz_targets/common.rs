@@ -64,10 +64,11 @@ impl Harness {
                     *self.cb_sent.entry(id).or_default() += 1;
                 }
             }
+            // Any input naming a cb may be answered (an undecodable one with fail(-4)).
+            if let Some(id) = v.get("cb").and_then(lenient_whole) {
+                *self.cb_sent.entry(id).or_default() += 1;
+            }
             if let (Some(call), Some(cb)) = (v.get("call"), v.get("cb")) {
-                if let Some(id) = lenient_whole(cb) {
-                    *self.cb_sent.entry(id).or_default() += 1;
-                }
                 // Exactly one answer is owed for a plain cb number on a send method.
                 let send = call.as_str().is_some_and(|c| c.starts_with("send"));
                 match cb.as_u64() {
