@@ -359,6 +359,14 @@ add('member list', 'https play URL of another host -> not played', {...LIST([['x
 add('member list', 'room:// of another host -> not played', {...LIST([['x', 'room://evil.example?u=x']]), check: seatsAre(['', '', ''], /playurl not room/)})
 add('member list', 'room://cloud.tencent.com.evil.example -> not played', {...LIST([['x', 'room://cloud.tencent.com.evil.example/x']]), check: seatsAre(['', '', ''], /playurl not room/)})
 add('member list', 'rtmp:// of the room\'s host -> played', {...LIST([['x', 'rtmp://cloud.tencent.com/live/x']]), check: seatsAre(['x', '', ''])})
+add('member list', '8 bad entries -> one warning counting 8, naming the first 5', {
+  ...LIST(Array.from({length: 8}, (_, i) => [`x${i}`, 'javascript:alert(1)'])),
+  check({room, from}) {
+    seatsAre(['', '', ''], /8 entries skipped/)({room, from})
+    const w = warnings(room, from).join('\n')
+    assert.ok(w.includes('"x4"') && !w.includes('"x5"'), w)
+  },
+})
 add('member list', 'play URL with a space -> not played', {...LIST([['x', 'room://cloud.tencent.com?u=a b']]), check: seatsAre(['', '', ''], /playurl not room/)})
 add('member list', 'play URL a number, entries null and strings -> skipped', {
   ...LIST('{"userlist":[{"userid":"x","playurl":5},null,"y",{"userid":"b","playurl":"' + R.playURL('b') + '"}]}'),

@@ -759,8 +759,9 @@ fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
 const MAX_LISTED: usize = 1000;
 
 /// `{"userlist": [{"userid": "...", "playurl": "..."}]}`. Entries that cannot be played are left
-/// out with one warning naming each and why, and the rest of the list still counts: no userid or
-/// playurl; an id that did not reach the core exactly; a play URL not of the room's own service.
+/// out with one warning counting them and naming the first few with why, and the rest of the list
+/// still counts: no userid or playurl; an id that did not reach the core exactly; a play URL not
+/// of the room's own service.
 fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String> {
     let value = Json::parse(message).map_err(|e| format!("message is not JSON ({e})"))?;
     let list = value
@@ -768,7 +769,8 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
         .and_then(Json::as_array)
         .ok_or("message has no userlist array")?;
     let mut members = Vec::new();
-    let mut skipped = Vec::new();
+    // The first few skipped entries are named; all are counted.
+    let (mut skipped, mut count) = (Vec::new(), 0);
     for entry in list.iter().take(MAX_LISTED) {
         let field = |name: &str| entry.get(name).and_then(Json::as_str).unwrap_or("");
         let (id, src) = (field("userid"), field("playurl"));
@@ -785,14 +787,15 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
             });
             continue;
         };
-        if skipped.len() < 5 {
+        count += 1;
+        if count <= 5 {
             skipped.push(format!("{entry} ({why})"));
         }
     }
     let mut warnings = Vec::new();
     if !skipped.is_empty() {
         warnings.push(format!(
-            "member list (1020): entries skipped: {}",
+            "member list (1020): {count} entries skipped: {}",
             skipped.join(", ")
         ));
     }
