@@ -352,7 +352,7 @@ impl Room {
         };
         let random = self.random() & 0xFFFF_FFFF;
         let time = (self.now_ms.max(0.0) / 1000.0) as u64;
-        let room = self.props.room_id.to_string();
+        let room = self.group_id();
         let wire = vec![wire_body(&body)];
         let elems = wire.iter().map(element).collect();
         let (data, seq, sess) = match &to {
@@ -466,7 +466,7 @@ impl Room {
                             "getlongpollingid",
                             Json::Obj(Vec::new()),
                         );
-                        let room = self.props.room_id.to_string();
+                        let room = self.group_id();
                         let create = obj([
                             ("Type", "AVChatRoom".into()),
                             ("Name", room.as_str().into()),
@@ -597,7 +597,7 @@ impl Room {
 
     /// A group command whose body is just the room's group id.
     fn group_call(&mut self, call: Call, command: &str) {
-        let room = self.props.room_id.to_string();
+        let room = self.group_id();
         self.im_request(
             call,
             "v4",
@@ -773,7 +773,7 @@ impl Room {
                     .get("ToGroupId")
                     .and_then(Json::as_str)
                     .map(str::to_string)
-                    .unwrap_or_else(|| self.props.room_id.to_string());
+                    .unwrap_or_else(|| self.group_id());
                 obj([("type", "GROUP".into()), ("id", id.into())])
             } else {
                 let peer = if is_send {
