@@ -44,8 +44,6 @@ enum TimerKind {
     SigRetry,
     Live { slot: usize },
     ImRetry(im::Poll),
-    /// trtc: waiting for the pusher's 1019 after an exit.
-    Exit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -336,7 +334,8 @@ impl Room {
                 let entered = self.phase == Phase::Pushing;
                 self.leave_all();
                 if entered && self.trtc() {
-                    self.trtc_exiting();
+                    // The pusher's 1019 that follows is this exit, not an error (see trtc.rs).
+                    self.event("exit_room", 0, obj([("roomID", self.room_json())]));
                 }
             }
             Call::Pause => self.all_media(PusherCmd::Pause, PlayerCmd::Pause),
@@ -524,8 +523,7 @@ impl Room {
             Phase::Retrying { .. } => {}
             Phase::Pushing => self.out.push_back(Output::Pusher(PusherCmd::Stop)),
         }
-        // An exit waiting for its 1019 stays: that 1019 still belongs to it.
-        self.disarm(|kind| !matches!(kind, TimerKind::ImRetry(_) | TimerKind::Exit));
+        self.disarm(|kind| !matches!(kind, TimerKind::ImRetry(_)));
         for slot in 0..self.slots.len() {
             if self.slots[slot].take().is_some() {
                 self.out.push_back(Output::Player {
@@ -600,14 +598,13 @@ impl Room {
                 }
             }
             TimerKind::ImRetry(which) => self.im_timer(which),
-            TimerKind::Exit => self.trtc_exited(),
         }
     }
 
     // ----- live-pusher -----
 
     fn pusher_state(&mut self, code: i64, message: Option<String>) {
-        if self.trtc() && self.trtc_pusher_state(code, message.clone()) {
+        if self.trtc() && self.trtc_pusher_state(code, &message) {
             return;
         }
         match code {
@@ -705,15 +702,29 @@ impl Room {
         self.roster = slots::clean_list(list, &self.props.user_id);
         let roster = self.roster.clone();
         let seating = slots::reseat(&mut self.slots, &roster);
-        for (slot, user) in &seating.left {
+        self.seat_events(&seating);
+        self.refuse(&seating.refused);
+    }
+
+    /// member_leave / member_join for the seats a re-seating freed and took.
+    fn seat_events(&mut self, seating: &slots::Seating) {
+        for (slot, user, aux) in &seating.left {
             let slot = *slot;
             self.disarm(|kind| *kind == TimerKind::Live { slot });
-            self.event("member_leave", 0, obj([("userID", user.as_str().into())]));
+            self.seat_event("member_leave", user, *aux);
         }
-        for (_, user) in &seating.joined {
-            self.event("member_join", 0, obj([("userID", user.as_str().into())]));
+        for (_, user, aux) in &seating.joined {
+            self.seat_event("member_join", user, *aux);
         }
-        self.refuse(&seating.refused);
+    }
+
+    /// `{userID}`; trtc seats a stream, so it adds `streamType`.
+    fn seat_event(&mut self, tag: &'static str, user: &str, aux: bool) {
+        let mut detail = vec![("userID".into(), user.into())];
+        if self.trtc() {
+            detail.push(("streamType".into(), trtc::stream(aux).into()));
+        }
+        self.event(tag, 0, Json::Obj(detail));
     }
 
     fn refuse(&mut self, users: &[String]) {

@@ -44,7 +44,7 @@ impl Member {
         }
     }
 
-    fn is(&self, listed: &Listed) -> bool {
+    pub fn is(&self, listed: &Listed) -> bool {
         self.id == listed.id && self.aux == listed.aux
     }
 }
@@ -52,10 +52,10 @@ impl Member {
 /// What one re-seating did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Seating {
-    /// `(slot, userID)` newly seated.
-    pub joined: Vec<(usize, String)>,
-    /// `(slot, userID)` no longer listed, slot freed.
-    pub left: Vec<(usize, String)>,
+    /// `(slot, userID, aux)` newly seated.
+    pub joined: Vec<(usize, String, bool)>,
+    /// `(slot, userID, aux)` no longer listed, slot freed.
+    pub left: Vec<(usize, String, bool)>,
     /// Listed users for whom no slot was free.
     pub refused: Vec<String>,
 }
@@ -81,7 +81,7 @@ pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed]) -> Seating {
         let Some(member) = slot else { continue };
         match roster.iter().find(|listed| member.is(listed)) {
             None => {
-                seating.left.push((index, member.id.clone()));
+                seating.left.push((index, member.id.clone(), member.aux));
                 *slot = None;
             }
             Some(listed) if listed.src != member.src => {
@@ -97,7 +97,7 @@ pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed]) -> Seating {
         match slots.iter().position(Option::is_none) {
             Some(index) => {
                 slots[index] = Some(Member::new(listed));
-                seating.joined.push((index, listed.id.clone()));
+                seating.joined.push((index, listed.id.clone(), listed.aux));
             }
             None => seating.refused.push(listed.id.clone()),
         }
@@ -168,10 +168,10 @@ mod tests {
         assert_eq!(ids(&slots), ["a", "b", "c"]);
         let s = reseat(&mut slots, &list(&["b", "c"]));
         assert_eq!(ids(&slots), ["", "b", "c"]);
-        assert_eq!(s.left, vec![(0, "a".to_string())]);
+        assert_eq!(s.left, vec![(0, "a".to_string(), false)]);
         let s = reseat(&mut slots, &list(&["b", "c", "d", "e"]));
         assert_eq!(ids(&slots), ["d", "b", "c"]);
-        assert_eq!(s.joined, vec![(0, "d".to_string())]);
+        assert_eq!(s.joined, vec![(0, "d".to_string(), false)]);
         assert_eq!(s.refused, vec!["e".to_string()]);
     }
 

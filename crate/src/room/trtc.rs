@@ -5,41 +5,36 @@
 //! events are the shared ones in `room.rs`; this module only turns the protocol into a list of
 //! streams that want a seat.
 
-use super::{codes, Phase, Room, TimerKind};
+use super::{codes, Phase, Room};
 use crate::codec::truthy;
 use crate::json::{obj, Json};
 use crate::props::Props;
 use crate::slots::{self, Listed};
 use crate::urls::encode_component;
 
-/// How long an exit waits for the pusher's 1019 before `exit_room` is reported anyway (a pusher
-/// that the layout removed never sends it).
-const EXIT_WAIT_MS: u32 = 1000;
-
 /// One remote user as the pusher announced it.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Remote {
     id: String,
-    /// Main stream (camera) video / audio available now.
+    /// Main stream (camera) video available now.
     video: bool,
-    audio: bool,
-    /// Aux stream (screen share) available now.
-    share: bool,
-    /// Place in the line for a seat of the main stream: set when it first had video or audio,
-    /// kept until the user leaves (1032).
-    main_at: Option<u32>,
-    share_at: u32,
     /// `enableVideo(false, id)`.
     hidden: bool,
-    /// -8 has named this stream since it last had a seat (main, aux).
-    told: [bool; 2],
 }
 
-/// The remote users of the room, in the order they were announced.
+/// The remote users of the room and the streams that want a seat, each line in the order the
+/// streams came: screen shares (aux) go ahead of cameras (main).
 #[derive(Debug, Default)]
 pub(super) struct Users {
     list: Vec<Remote>,
-    seq: u32,
+    /// Users sharing their screen now.
+    shares: Vec<String>,
+    /// Users whose main stream has had video or audio (they keep their place until 1032).
+    cameras: Vec<String>,
+    /// Users whose main stream has audio now.
+    audio: Vec<String>,
+    /// Streams -8 named last (a stream that keeps waiting is named once).
+    told: Vec<String>,
 }
 
 /// The pusher URL: the parameters and defaults `trtc-wx-sdk` sends, every value percent-encoded.
@@ -66,12 +61,24 @@ pub(super) fn push_url(p: &Props) -> String {
     )
 }
 
-fn stream(aux: bool) -> &'static str {
+pub(super) fn stream(aux: bool) -> &'static str {
     if aux {
         "aux"
     } else {
         "main"
     }
+}
+
+/// Sets whether `id` is in `line`; returns whether it was.
+fn flip(line: &mut Vec<String>, id: &str, on: bool) -> bool {
+    let was = line.iter().any(|u| u == id);
+    if on && !was {
+        line.push(id.into());
+    }
+    if !on {
+        line.retain(|u| u != id);
+    }
+    was
 }
 
 impl Room {
@@ -83,40 +90,16 @@ impl Room {
         self.debug_log(|| format!("webrtc-room: trtc pusher URL {url}"));
     }
 
-    /// After `stop()` / `exitRoom()` in a room: `exit_room` follows the pusher's 1019.
-    pub(super) fn trtc_exiting(&mut self) {
-        if !self.exiting() {
-            self.arm(TimerKind::Exit, EXIT_WAIT_MS);
-        }
-    }
-
-    fn exiting(&self) -> bool {
-        self.timers.iter().any(|(_, k)| *k == TimerKind::Exit)
-    }
-
-    pub(super) fn trtc_exited(&mut self) {
-        self.disarm(|kind| *kind == TimerKind::Exit);
-        let room = self.room_json();
-        self.event("exit_room", 0, obj([("roomID", room)]));
-    }
-
     /// The trtc meaning of a pusher code; `false` for the codes both protocols treat alike.
-    pub(super) fn trtc_pusher_state(&mut self, code: i64, message: Option<String>) -> bool {
+    pub(super) fn trtc_pusher_state(&mut self, code: i64, message: &Option<String>) -> bool {
         match code {
-            1019 if self.exiting() => self.trtc_exited(),
-            1019 if self.phase != Phase::Pushing => {
-                self.debug_log(|| "webrtc-room: 1019 outside a room ignored".into())
-            }
+            // After exitRoom() / stop() (exit_room is out already) or an error that left.
+            1019 if self.phase != Phase::Pushing => {}
             1020 => {}
             1021 => self.debug_log(|| "webrtc-room: network changed (1021)".into()),
             1031..=1034 => self.user_event(code, message),
-            -1303 | -1304 => self.error(
-                code,
-                format!(
-                    "the phone could not encode the {} ({code}); stop() and start() may help",
-                    if code == -1303 { "video" } else { "audio" }
-                ),
-            ),
+            -1303 => self.error(code, "video encoding failed (-1303)".into()),
+            -1304 => self.error(code, "audio encoding failed (-1304)".into()),
             -100018 => self.fail_and_leave(
                 code,
                 "userSig refused (-100018): sign it for this sdkAppID and userID with the application's key, and check it has not expired",
@@ -131,7 +114,7 @@ impl Room {
     }
 
     /// 1031 users entered, 1032 users left, 1033 video (per stream), 1034 audio.
-    fn user_event(&mut self, code: i64, message: Option<String>) {
+    fn user_event(&mut self, code: i64, message: &Option<String>) {
         if self.phase != Phase::Pushing {
             return;
         }
@@ -184,59 +167,49 @@ impl Room {
             return true; // ourselves: not a remote user
         }
         let users = &mut self.users;
-        let at = users.list.iter().position(|u| u.id == id);
-        let who = || ("userID", Json::from(id));
-        match (code, at) {
-            (1031, None) => {
-                users.list.push(Remote {
-                    id: id.into(),
-                    ..Remote::default()
-                });
-                self.event("remote_user_join", code, obj([who()]));
+        let Some(at) = users.list.iter().position(|u| u.id == id) else {
+            if code != 1031 {
+                return false;
             }
-            (1031, Some(_)) => {}
-            (_, None) => return false,
-            (1032, Some(at)) => {
-                users.list.remove(at);
-                self.event("remote_user_leave", code, obj([who()]));
+            users.list.push(Remote {
+                id: id.into(),
+                ..Remote::default()
+            });
+            self.event("remote_user_join", code, obj([("userID", id.into())]));
+            return true;
+        };
+        let video = code == 1033;
+        let aux = match field("streamtype").and_then(Json::as_str) {
+            _ if !video => false,
+            Some("main") => false,
+            Some("aux") => true,
+            _ => return false,
+        };
+        let on = field(if video { "hasvideo" } else { "hasaudio" }).is_some_and(truthy);
+        let (tag, was) = match code {
+            1031 => return true,
+            1032 => {
+                users.list.swap_remove(at);
+                for line in [&mut users.shares, &mut users.cameras, &mut users.audio] {
+                    flip(line, id, false);
+                }
+                self.event("remote_user_leave", code, obj([("userID", id.into())]));
+                return true;
             }
-            (1033, Some(at)) => {
-                let aux = match field("streamtype").and_then(Json::as_str) {
-                    Some("main") => false,
-                    Some("aux") => true,
-                    _ => return false,
-                };
-                let on = field("hasvideo").is_some_and(truthy);
-                users.seq += 1;
-                let (seq, user) = (users.seq, &mut users.list[at]);
-                let was = if aux {
-                    if on && !user.share {
-                        user.share_at = seq;
-                    }
-                    std::mem::replace(&mut user.share, on)
-                } else {
-                    std::mem::replace(&mut user.video, on)
-                };
-                if on && !aux && user.main_at.is_none() {
-                    user.main_at = Some(seq);
-                }
-                if was != on {
-                    let detail = obj([who(), ("streamType", stream(aux).into()), ("available", on.into())]);
-                    self.event("remote_video", code, detail);
-                }
+            1033 if aux => ("remote_video", flip(&mut users.shares, id, on)),
+            1033 => ("remote_video", std::mem::replace(&mut users.list[at].video, on)),
+            _ => ("remote_audio", flip(&mut users.audio, id, on)),
+        };
+        if on && !aux && !users.cameras.iter().any(|u| u == id) {
+            users.cameras.push(id.into());
+        }
+        if was != on {
+            let mut detail = vec![("userID".into(), id.into())];
+            if video {
+                detail.push(("streamType".into(), stream(aux).into()));
             }
-            (_, Some(at)) => {
-                let on = field("hasaudio").is_some_and(truthy);
-                users.seq += 1;
-                let (seq, user) = (users.seq, &mut users.list[at]);
-                if on && user.main_at.is_none() {
-                    user.main_at = Some(seq);
-                }
-                if std::mem::replace(&mut user.audio, on) != on {
-                    let detail = obj([who(), ("available", on.into())]);
-                    self.event("remote_audio", code, detail);
-                }
-            }
+            detail.push(("available".into(), on.into()));
+            self.event(tag, code, Json::Obj(detail));
         }
         true
     }
@@ -255,72 +228,49 @@ impl Room {
     /// the streams came; emits member_join / member_leave per seat and -8 once per stream that
     /// waits.
     pub(super) fn trtc_seat(&mut self) {
-        let mut line: Vec<(bool, u32, Listed)> = Vec::new();
-        for u in &self.users.list {
-            let listed = |aux, novideo| Listed {
-                id: u.id.clone(),
-                src: format!(
-                    "room://cloud.tencent.com/rtc?userid={}&streamtype={}",
-                    encode_component(&u.id),
-                    stream(aux)
-                ),
-                aux,
-                novideo,
-            };
-            if u.share {
-                line.push((false, u.share_at, listed(true, u.hidden)));
-            }
-            if let Some(at) = u.main_at {
-                line.push((true, at, listed(false, !u.video || u.hidden)));
-            }
-        }
-        line.sort_by_key(|(camera, at, _)| (*camera, *at));
-        let roster: Vec<Listed> = line.into_iter().map(|(_, _, l)| l).collect();
-        let before = self.slots.clone();
-        if let Some(camera) = slots::yield_to_share(&mut self.slots, &roster) {
-            // The camera waits at the head of its line, without a -8: it is back when the share ends.
-            if let Some(u) = self.users.list.iter_mut().find(|u| u.id == camera.id) {
-                u.main_at = Some(0);
-                u.told[0] = true;
+        let users = &self.users;
+        let mut roster = Vec::new();
+        for (aux, line) in [(true, &users.shares), (false, &users.cameras)] {
+            for id in line {
+                let Some(u) = users.list.iter().find(|u| u.id == *id) else {
+                    continue;
+                };
+                roster.push(Listed {
+                    id: id.clone(),
+                    src: format!(
+                        "room://cloud.tencent.com/rtc?userid={}&streamtype={}",
+                        encode_component(id),
+                        stream(aux)
+                    ),
+                    aux,
+                    novideo: u.hidden || !aux && !u.video,
+                });
             }
         }
-        slots::reseat(&mut self.slots, &roster);
-        for slot in 0..self.slots.len() {
-            let (was, now) = (&before[slot], &self.slots[slot]);
-            let same = |a: &Option<slots::Member>, b: &Option<slots::Member>| match (a, b) {
-                (Some(a), Some(b)) => a.id == b.id && a.aux == b.aux,
-                _ => false,
-            };
-            if same(was, now) {
-                continue;
-            }
-            let now = now.clone();
-            if let Some(m) = was {
-                self.disarm(|kind| *kind == TimerKind::Live { slot });
-                let detail = obj([("userID", m.id.as_str().into()), ("streamType", stream(m.aux).into())]);
-                self.event("member_leave", 0, detail);
-            }
-            if let Some(m) = now {
-                let detail = obj([("userID", m.id.into()), ("streamType", stream(m.aux).into())]);
-                self.event("member_join", 0, detail);
-            }
+        let displaced = slots::yield_to_share(&mut self.slots, &roster);
+        let mut seating = slots::reseat(&mut self.slots, &roster);
+        let mut waiting = Vec::new();
+        if let Some(camera) = displaced {
+            // Back when the share ends (the camera keeps its place in line); no -8 meanwhile.
+            waiting.push(camera.id.clone());
+            seating.left.push((0, camera.id, false));
         }
+        self.seat_events(&seating);
         let mut refused = Vec::new();
         for listed in &roster {
-            let seated = self.slots.iter().flatten().any(|m| m.id == listed.id && m.aux == listed.aux);
-            let Some(u) = self.users.list.iter_mut().find(|u| u.id == listed.id) else {
-                continue;
-            };
-            let told = &mut u.told[usize::from(listed.aux)];
-            if !seated && !*told {
-                refused.push(if listed.aux {
+            if !self.slots.iter().flatten().any(|m| m.is(listed)) {
+                let name = if listed.aux {
                     format!("{} (screen)", listed.id)
                 } else {
                     listed.id.clone()
-                });
+                };
+                if !self.users.told.contains(&name) && !waiting.contains(&name) {
+                    refused.push(name.clone());
+                }
+                waiting.push(name);
             }
-            *told = !seated;
         }
+        self.users.told = waiting;
         self.roster = roster;
         self.refuse(&refused);
     }
