@@ -100,14 +100,19 @@ fn start_hands_the_pusher_the_trtc_url_with_the_sdk_defaults() {
          &privatemapkey=pm%26k&pureaudiomode=&recvmode=1&enableinfiniteanchor=0&component=1"
     );
     let out = d.pusher(1018);
-    assert_eq!(out.tagged("enter_room")[0]["detail"], json!({"roomID": 1234}));
+    assert_eq!(
+        out.tagged("enter_room")[0]["detail"],
+        json!({"roomID": 1234})
+    );
     assert_eq!(out.tagged("enter_room")[0]["code"], 0);
 }
 
 #[test]
 fn str_room_id_scene_record_id_and_pure_audio_go_in_the_url() {
-    let mut d = trtc(json!({"roomID": 0, "strRoomID": "课堂 #7", "scene": "live", "recordId": 42,
-                           "pureAudioPushMod": 1, "userID": "张三"}));
+    let mut d = trtc(
+        json!({"roomID": 0, "strRoomID": "课堂 #7", "scene": "live", "recordId": 42,
+                           "pureAudioPushMod": 1, "userID": "张三"}),
+    );
     let url = d.call("start").data()["pushURL"]
         .as_str()
         .unwrap()
@@ -155,7 +160,11 @@ fn unknown_protocol_warns_and_stays_legacy() {
     let mut d = Driver::with_props(json!({"protocol": "TRTC"}));
     let out = d.send(json!({"props": {"protocol": "TRTC"}}));
     assert!(warnings(&out)[0].contains("unknown protocol 'TRTC'"));
-    assert_eq!(d.call("start").requests().len(), 1, "the legacy signature request");
+    assert_eq!(
+        d.call("start").requests().len(),
+        1,
+        "the legacy signature request"
+    );
 }
 
 #[test]
@@ -185,11 +194,18 @@ fn a_camera_takes_a_seat_and_keeps_it_without_video_until_the_user_leaves() {
         json!({"tag": "remote_video", "code": 1033, "detail": {"userID": "a", "streamType": "main", "available": true}})
     );
     assert_eq!(seat_events(&out), vec![json!(["member_join", "a", "main"])]);
-    assert_eq!(out.data(), json!({"m[0]": {"id": "a", "src": src("a", "main")}}));
+    assert_eq!(
+        out.data(),
+        json!({"m[0]": {"id": "a", "src": src("a", "main")}})
+    );
 
     let out = video(&mut d, "a", "main", false);
     assert_eq!(out.tagged("remote_video")[0]["detail"]["available"], false);
-    assert_eq!(out.data(), json!({"m[0].novideo": true}), "the seat stays, the poster shows");
+    assert_eq!(
+        out.data(),
+        json!({"m[0].novideo": true}),
+        "the seat stays, the poster shows"
+    );
     assert!(seat_events(&out).is_empty());
 
     let out = audio(&mut d, "a", true);
@@ -199,7 +215,10 @@ fn a_camera_takes_a_seat_and_keeps_it_without_video_until_the_user_leaves() {
     );
     let out = audio(&mut d, "a", false);
     assert_eq!(out.tagged("remote_audio")[0]["detail"]["available"], false);
-    assert!(out.data().is_null(), "neither video nor audio: still seated");
+    assert!(
+        out.data().is_null(),
+        "neither video nor audio: still seated"
+    );
     assert_eq!(seats(&d), ["a", "", ""]);
 
     let out = video(&mut d, "a", "main", true);
@@ -210,7 +229,10 @@ fn a_camera_takes_a_seat_and_keeps_it_without_video_until_the_user_leaves() {
         out.tagged("remote_user_leave"),
         vec![json!({"tag": "remote_user_leave", "code": 1032, "detail": {"userID": "a"}})]
     );
-    assert_eq!(seat_events(&out), vec![json!(["member_leave", "a", "main"])]);
+    assert_eq!(
+        seat_events(&out),
+        vec![json!(["member_leave", "a", "main"])]
+    );
     assert_eq!(out.data(), json!({"m[0]": {}}));
 }
 
@@ -231,7 +253,11 @@ fn repeated_states_are_not_reported_again() {
     let mut d = entered(json!({}));
     cameras(&mut d, &["a"]);
     let out = video(&mut d, "a", "main", true);
-    assert!(out.events().is_empty() && out.data().is_null(), "{:?}", out.0);
+    assert!(
+        out.events().is_empty() && out.data().is_null(),
+        "{:?}",
+        out.0
+    );
     let out = join(&mut d, &["a"]);
     assert!(out.events().is_empty(), "a second 1031 changes nothing");
 }
@@ -271,14 +297,20 @@ fn waiting_cameras_get_minus_8_once_and_the_first_takes_a_freed_seat() {
     assert!(out.error_detail(-8).ends_with("not shown: d"));
     join(&mut d, &["e"]);
     let out = video(&mut d, "e", "main", true);
-    assert!(out.error_detail(-8).ends_with("not shown: e"), "only the newcomer");
+    assert!(
+        out.error_detail(-8).ends_with("not shown: e"),
+        "only the newcomer"
+    );
     let out = audio(&mut d, "d", true);
     assert!(out.errors().is_empty(), "d was told already");
     let out = leave(&mut d, &["b"]);
     assert_eq!(seats(&d), ["a", "d", "c"], "seated users never move");
     assert_eq!(
         seat_events(&out),
-        vec![json!(["member_leave", "b", "main"]), json!(["member_join", "d", "main"])]
+        vec![
+            json!(["member_leave", "b", "main"]),
+            json!(["member_join", "d", "main"])
+        ]
     );
     assert!(out.errors().is_empty());
 }
@@ -303,7 +335,11 @@ fn a_screen_share_takes_its_own_seat_ahead_of_waiting_cameras() {
     let out = video(&mut d, "b", "aux", true);
     assert!(out.error_detail(-8).ends_with("not shown: b (screen)"));
     let out = leave(&mut d, &["a"]);
-    assert_eq!(seats(&d), ["b", "b", "c"], "b's share first, then c's camera");
+    assert_eq!(
+        seats(&d),
+        ["b", "b", "c"],
+        "b's share first, then c's camera"
+    );
     assert_eq!(
         seat_events(&out),
         vec![
@@ -332,10 +368,19 @@ fn bigsmall_shows_a_share_in_the_big_view_and_the_camera_comes_back_after_it() {
     let out = video(&mut d, "a", "aux", true);
     assert_eq!(
         seat_events(&out),
-        vec![json!(["member_leave", "a", "main"]), json!(["member_join", "a", "aux"])]
+        vec![
+            json!(["member_leave", "a", "main"]),
+            json!(["member_join", "a", "aux"])
+        ]
     );
-    assert!(out.errors().is_empty(), "the displaced camera is not 'over capacity'");
-    assert_eq!(out.data(), json!({"m[0]": {"id": "a", "src": src("a", "aux")}}));
+    assert!(
+        out.errors().is_empty(),
+        "the displaced camera is not 'over capacity'"
+    );
+    assert_eq!(
+        out.data(),
+        json!({"m[0]": {"id": "a", "src": src("a", "aux")}})
+    );
 
     // Camera changes of the waiting camera do not take the share's place.
     let out = video(&mut d, "a", "main", false);
@@ -345,10 +390,16 @@ fn bigsmall_shows_a_share_in_the_big_view_and_the_camera_comes_back_after_it() {
     let out = video(&mut d, "a", "aux", false);
     assert_eq!(
         seat_events(&out),
-        vec![json!(["member_leave", "a", "aux"]), json!(["member_join", "a", "main"])],
+        vec![
+            json!(["member_leave", "a", "aux"]),
+            json!(["member_join", "a", "main"])
+        ],
         "the displaced camera comes back ahead of b who waited longer"
     );
-    assert_eq!(out.data(), json!({"m[0]": {"id": "a", "src": src("a", "main")}}));
+    assert_eq!(
+        out.data(),
+        json!({"m[0]": {"id": "a", "src": src("a", "main")}})
+    );
 
     // A share by the waiting user b takes the big view from a, a waits silently.
     let out = video(&mut d, "b", "aux", true);
@@ -358,7 +409,10 @@ fn bigsmall_shows_a_share_in_the_big_view_and_the_camera_comes_back_after_it() {
     assert_eq!(seats(&d), ["a"]);
     assert_eq!(
         seat_events(&out),
-        vec![json!(["member_leave", "b", "aux"]), json!(["member_join", "a", "main"])]
+        vec![
+            json!(["member_leave", "b", "aux"]),
+            json!(["member_join", "a", "main"])
+        ]
     );
 }
 
@@ -387,7 +441,11 @@ fn layout_switch_reseats_streams_share_first_in_bigsmall() {
     assert_eq!(out.data()["m"][0]["src"], src("b", "aux"));
     let out = d.send(json!({"props": {"template": "float"}}));
     assert_eq!(out.data()["m"].as_array().unwrap().len(), 3);
-    assert_eq!(seats(&d), ["b", "a", "b"], "the share keeps its place, cameras follow in order");
+    assert_eq!(
+        seats(&d),
+        ["b", "a", "b"],
+        "the share keeps its place, cameras follow in order"
+    );
 }
 
 #[test]
@@ -396,10 +454,19 @@ fn enable_video_and_audio_of_a_remote_user_cover_all_their_players() {
     cameras(&mut d, &["a"]);
     video(&mut d, "a", "aux", true);
     let out = d.send(json!({"call": "enableVideo", "args": [false, "a"]}));
-    assert_eq!(out.data(), json!({"m[0].novideo": true, "m[1].novideo": true}));
-    assert!(out.player_cmds().is_empty(), "the player keeps playing the sound");
+    assert_eq!(
+        out.data(),
+        json!({"m[0].novideo": true, "m[1].novideo": true})
+    );
+    assert!(
+        out.player_cmds().is_empty(),
+        "the player keeps playing the sound"
+    );
     let out = d.send(json!({"call": "enableVideo", "args": [true, "a"]}));
-    assert_eq!(out.data(), json!({"m[0].novideo": false, "m[1].novideo": false}));
+    assert_eq!(
+        out.data(),
+        json!({"m[0].novideo": false, "m[1].novideo": false})
+    );
     let out = d.send(json!({"call": "enableAudio", "args": [false, "a"]}));
     assert_eq!(out.data(), json!({"m[0].muted": true, "m[1].muted": true}));
     let out = d.send(json!({"call": "enableVideo", "args": [false, "nobody"]}));
@@ -418,11 +485,27 @@ fn malformed_user_messages_are_warnings_and_change_nothing() {
     let mut d = entered(json!({}));
     cameras(&mut d, &["a"]);
     let cases: Vec<(i64, Option<&str>, &str)> = vec![
-        (1031, Some("not json"), "pusher 1031 ignored: message is not JSON"),
-        (1033, Some("[1,2]"), "pusher 1033 ignored: message has no userlist array"),
-        (1034, Some(r#"{"userlist": {"userid": "a"}}"#), "pusher 1034 ignored: message has no userlist array"),
+        (
+            1031,
+            Some("not json"),
+            "pusher 1031 ignored: message is not JSON",
+        ),
+        (
+            1033,
+            Some("[1,2]"),
+            "pusher 1033 ignored: message has no userlist array",
+        ),
+        (
+            1034,
+            Some(r#"{"userlist": {"userid": "a"}}"#),
+            "pusher 1034 ignored: message has no userlist array",
+        ),
         (1032, None, "pusher 1032 ignored: no message"),
-        (1032, Some(r#"{"userlist": "a"}"#), "pusher 1032 ignored: message has no userlist array"),
+        (
+            1032,
+            Some(r#"{"userlist": "a"}"#),
+            "pusher 1032 ignored: message has no userlist array",
+        ),
     ];
     for (code, message, want) in cases {
         let out = d.send(json!({"pusher": {"code": code, "message": message}}));
@@ -451,7 +534,12 @@ fn unusable_entries_are_skipped_and_the_rest_of_the_list_counts() {
     let w = warnings(&out);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].starts_with("pusher 1033: skipped entries"), "{}", w[0]);
-    for part in [r#""streamtype":"sub""#, r#""userid":"ghost""#, r#""userid":7"#, r#""a""#] {
+    for part in [
+        r#""streamtype":"sub""#,
+        r#""userid":"ghost""#,
+        r#""userid":7"#,
+        r#""a""#,
+    ] {
         assert!(w[0].contains(part), "{part} in {}", w[0]);
     }
     assert_eq!(seats(&d), ["a", "", ""], "the good entry still counts");
@@ -556,7 +644,11 @@ fn media_failures_background_and_network_change() {
     }
     let mut d = entered(json!({}));
     let out = d.pusher(1021);
-    assert!(out.is_empty(), "the trtc pusher enters again by itself: {:?}", out.0);
+    assert!(
+        out.is_empty(),
+        "the trtc pusher enters again by itself: {:?}",
+        out.0
+    );
     assert!(d.pusher(5001).is_empty());
     cameras(&mut d, &["a"]);
     let out = d.pusher(5000);

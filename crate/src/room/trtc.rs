@@ -43,7 +43,11 @@ pub(super) fn push_url(p: &Props) -> String {
         "" => format!("roomid={}", p.room_id),
         id => format!("strroomid={}", encode_component(id)),
     };
-    let scene = if p.scene == "live" { "live" } else { "videocall" };
+    let scene = if p.scene == "live" {
+        "live"
+    } else {
+        "videocall"
+    };
     let set = |n: u64| match n {
         0 => String::new(),
         n => n.to_string(),
@@ -160,7 +164,10 @@ impl Room {
     /// Applies one entry of a 1031-1034 list; `false` when it could not be used.
     fn user_entry(&mut self, code: i64, entry: &Json) -> bool {
         let field = |name| entry.get(name);
-        let Some(id) = field("userid").and_then(Json::as_str).filter(|s| !s.is_empty()) else {
+        let Some(id) = field("userid")
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+        else {
             return false;
         };
         if id == self.props.user_id {
@@ -197,7 +204,10 @@ impl Room {
                 return true;
             }
             1033 if aux => ("remote_video", flip(&mut users.shares, id, on)),
-            1033 => ("remote_video", std::mem::replace(&mut users.list[at].video, on)),
+            1033 => (
+                "remote_video",
+                std::mem::replace(&mut users.list[at].video, on),
+            ),
             _ => ("remote_audio", flip(&mut users.audio, id, on)),
         };
         if on && !aux && !users.cameras.iter().any(|u| u == id) {
