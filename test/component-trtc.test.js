@@ -7,6 +7,7 @@ const {test, afterEach} = require('node:test')
 const assert = require('node:assert/strict')
 const env = require('./support/wechat-env')
 const R = require('./support/room')
+const T = require('./support/traces')
 
 afterEach(async () => {
   const errors = env.errors.slice()
@@ -172,4 +173,25 @@ test('legacy stays the default: no protocol property means the 2019 signature re
   await page.start({...R.BASE})
   assert.equal(R.sigRequests().length, 1)
   assert.equal(page.room.pusher().url, '')
+})
+
+test('churn-trtc (test/traces): seats per input, the share ahead of the waiting camera, one -8 per waiting stream', async () => {
+  const trace = T.loadTrace('churn-trtc')
+  const seen = []
+  const run = await T.replay(trace, {
+    between: async (i, room) => { if (trace.events[i].pusher >= 1031) seen.push(R.seats(room).join(',')) },
+  })
+  assert.deepEqual(seen, [
+    ',,', // 1031 a, b: nobody publishes yet
+    'a,,', 'a,,', 'a,b,', 'a,b,', // cameras and microphones
+    'a,b,', 'a,b,c', 'a,b,c', 'a,b,c', // c, d join; d waits (-8)
+    'a,b,c', 'a,b,c', // a's camera off and on: a keeps the seat
+    'a,b,c', // b shares: the share waits (-8), ahead of d
+    'a,b,b', // c leaves: the share takes the seat, not d
+    'a,b,d', // the share ends: d at last
+    'a,b,d', ',b,d', ',,',
+  ])
+  assert.deepEqual(run.room.errorEvents().map((e) => [e.code, e.detail.replace(/.*not shown: /, '')]), [[-8, 'd'], [-8, 'b (screen)']])
+  assert.ok(run.steps.every((s) => s.setData.length <= 1))
+  assert.equal(run.room.pusher().url, '')
 })

@@ -9,6 +9,9 @@
 //   and 60,000 with IM (2019 with its IM: 300,767). The folder meets the tighter one.
 // Prints the figures; exits 1 when a budget is missed.
 //
+// - the project's own trtc churn trace (test/traces/churn-trtc.json: users entering and leaving,
+//   video toggling, a screen share) has no 2019 figure: its budget is at most 1 setData per input.
+//
 //   node tools/bench.js            (after tools/build.sh; needs ../shared/traces beside the project)
 'use strict'
 
@@ -19,7 +22,7 @@ const env = require('../test/support/wechat-env')
 const T = require('../test/support/traces')
 
 const ROOT = path.resolve(__dirname, '..')
-const FOLDER_BUDGET = 45000
+const FOLDER_BUDGET = 50000 // the guide's limit for the folder, both protocols and IM included
 const FOLDER_BUDGET_IM = 60000
 const FOLDER_2019 = 300767
 const SETDATA_SHARE = 0.15
@@ -99,15 +102,16 @@ async function main () {
     const trace = T.loadTrace(name)
     const { run, inputs, calls, maxPerInput } = await runTrace(trace)
     const bytes = run.setDataChars
-    const budget = Math.floor(BYTES_2019[name] * SETDATA_SHARE)
+    const old = BYTES_2019[name]
+    const budget = old ? Math.floor(old * SETDATA_SHARE) : Infinity
     const pass = bytes <= budget && maxPerInput <= 1
     ok = ok && pass
     console.log(
       name.padEnd(16), String(inputs).padStart(6),
-      `${calls} (${CALLS_2019[name]})`.padStart(13),
-      `${bytes} (${BYTES_2019[name]})`.padStart(13),
-      String(budget).padStart(7),
-      `${(100 * bytes / BYTES_2019[name]).toFixed(1)}%`.padStart(6),
+      `${calls} (${CALLS_2019[name] || '-'})`.padStart(13),
+      `${bytes} (${old || '-'})`.padStart(13),
+      (old ? String(budget) : '-').padStart(7),
+      (old ? `${(100 * bytes / old).toFixed(1)}%` : '-').padStart(6),
       String(maxPerInput).padStart(10),
       pass ? ' ok' : ' OVER BUDGET')
   }
