@@ -272,12 +272,8 @@ impl Room {
                 "trtc" => Protocol::Trtc,
                 "legacy" | "" => Protocol::Legacy,
                 _ => {
-                    self.event(
-                        "warning",
-                        codes::BAD_INPUT,
-                        format!("unknown protocol '{name}': use legacy or trtc; using legacy")
-                            .into(),
-                    );
+                    let why = "unknown protocol: use legacy or trtc; using legacy";
+                    self.event("warning", codes::BAD_INPUT, why.into());
                     Protocol::Legacy
                 }
             };
@@ -720,11 +716,15 @@ impl Room {
 
     /// `{userID}`; trtc seats a stream, so it adds `streamType`.
     fn seat_event(&mut self, tag: &'static str, user: &str, aux: bool) {
-        let mut detail = vec![("userID".into(), user.into())];
-        if self.trtc() {
-            detail.push(("streamType".into(), trtc::stream(aux).into()));
-        }
-        self.event(tag, 0, Json::Obj(detail));
+        let detail = if self.trtc() {
+            obj([
+                ("userID", user.into()),
+                ("streamType", trtc::stream(aux).into()),
+            ])
+        } else {
+            obj([("userID", user.into())])
+        };
+        self.event(tag, 0, detail);
     }
 
     fn refuse(&mut self, users: &[String]) {

@@ -75,14 +75,13 @@ pub(super) fn stream(aux: bool) -> &'static str {
 
 /// Sets whether `id` is in `line`; returns whether it was.
 fn flip(line: &mut Vec<String>, id: &str, on: bool) -> bool {
-    let was = line.iter().any(|u| u == id);
-    if on && !was {
-        line.push(id.into());
+    let at = line.iter().position(|u| u == id);
+    match (at, on) {
+        (None, true) => line.push(id.into()),
+        (Some(at), false) => drop(line.remove(at)),
+        _ => {}
     }
-    if !on {
-        line.retain(|u| u != id);
-    }
-    was
+    at.is_some()
 }
 
 impl Room {
@@ -90,8 +89,6 @@ impl Room {
     pub(super) fn trtc_enter(&mut self) {
         self.push_url = push_url(&self.props);
         self.phase = Phase::Pushing;
-        let url = self.push_url.clone();
-        self.debug_log(|| format!("webrtc-room: trtc pusher URL {url}"));
     }
 
     /// The trtc meaning of a pusher code; `false` for the codes both protocols treat alike.
@@ -106,11 +103,11 @@ impl Room {
             -1304 => self.error(code, "audio encoding failed (-1304)".into()),
             -100018 => self.fail_and_leave(
                 code,
-                "userSig refused (-100018): sign it for this sdkAppID and userID with the application's key, and check it has not expired",
+                "userSig refused (-100018): check it is signed for this sdkAppID and userID, and not expired",
             ),
             -3301 => self.fail_and_leave(
                 code,
-                "entering the room failed (-3301): check the network, sdkAppID, roomID (1 to 4294967294) or strRoomID, and privateMapKey when the room needs one",
+                "entering failed (-3301): check the network, sdkAppID, roomID or strRoomID, privateMapKey",
             ),
             _ => return false,
         }
