@@ -9,7 +9,7 @@ const ERRORS = {
   '-8': 'The room is full for this layout.',
   '-9': 'The room signature could not be obtained.',
   '-10': 'Joining the room failed.',
-  '-11': 'The component\'s wasm core failed to load or crashed.',
+  '-11': 'The component\'s wasm core failed to load (it needs WeChat base library 2.14.0 or newer: update WeChat) or crashed.',
   // protocol 'trtc' only: the raw pusher codes.
   '-1303': 'Video encoding failed on this phone.',
   '-1304': 'Audio encoding failed on this phone.',
