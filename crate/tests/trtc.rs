@@ -694,3 +694,80 @@ fn im_group_is_the_str_room_id() {
         .expect("a group request");
     assert_eq!(group["data"]["GroupId"], "class-7");
 }
+
+// ----- properties -----
+
+use proptest::prelude::*;
+
+/// One random happening: (code 1031..=1034, user 0..6, stream aux?, on?).
+fn happenings() -> impl Strategy<Value = Vec<(i64, u8, bool, bool)>> {
+    prop::collection::vec(
+        (1031i64..=1034, 0u8..6, any::<bool>(), any::<bool>()),
+        1..40,
+    )
+}
+
+proptest! {
+    #[test]
+    fn stream_seating_invariants_hold(template in prop::sample::select(vec!["bigsmall", "float", "grid"]), seq in happenings()) {
+        let mut d = entered(json!({"template": template}));
+        let capacity = if template == "bigsmall" { 1 } else { 3 };
+        // What the protocol says: users in the room, their camera (had a stream), their share.
+        let mut inside: Vec<String> = Vec::new();
+        let mut camera: Vec<String> = Vec::new();
+        let mut share: Vec<String> = Vec::new();
+        let mut before: Vec<String> = vec![String::new(); capacity];
+        for (code, n, aux, on) in seq {
+            let id = format!("user{n}");
+            let entry = json!({"userid": id, "streamtype": if aux { "aux" } else { "main" }, "hasvideo": on, "hasaudio": on});
+            let shared_before = share.clone();
+            users(&mut d, code, json!([entry]));
+            let known = inside.contains(&id);
+            match code {
+                1031 if !known => inside.push(id.clone()),
+                1032 => {
+                    inside.retain(|u| *u != id);
+                    camera.retain(|u| *u != id);
+                    share.retain(|u| *u != id);
+                }
+                1033 if known && aux => {
+                    share.retain(|u| *u != id);
+                    if on {
+                        share.push(id.clone())
+                    }
+                }
+                1033 | 1034 if known && on && !camera.contains(&id) => camera.push(id.clone()),
+                _ => {}
+            }
+            let now = seats(&d);
+            let seated: Vec<&String> = now.iter().filter(|id| !id.is_empty()).collect();
+            // every seated user is in the room with a stream that wants a seat
+            for id in &seated {
+                prop_assert!(camera.contains(id) || share.contains(id), "{} seated without a stream", id);
+            }
+            // as many streams seated as fit
+            prop_assert_eq!(seated.len(), (camera.len() + share.len()).min(capacity));
+            // a camera (of a user who shares nothing, then or now) never moves, unless a share
+            // takes the only seat of bigsmall
+            for (slot, id) in before.iter().enumerate() {
+                let single = !shared_before.contains(id) && !share.contains(id);
+                let big_view_shared = capacity == 1 && !share.is_empty();
+                if camera.contains(id) && single && !big_view_shared {
+                    prop_assert_eq!(&now[slot], id, "{} moved", id);
+                }
+            }
+            before = now;
+        }
+    }
+
+    #[test]
+    fn arbitrary_user_messages_never_panic(msgs in prop::collection::vec((1031i64..=1034, "[a-z0-9{}\":,\\[\\] ]{0,40}"), 1..20)) {
+        let mut d = entered(json!({"template": "bigsmall"}));
+        for (code, message) in msgs {
+            d.send(json!({"pusher": {"code": code, "message": message}}));
+        }
+        join(&mut d, &["a"]);
+        video(&mut d, "a", "main", true);
+        prop_assert_eq!(seats(&d), vec!["a".to_string()]);
+    }
+}
