@@ -96,7 +96,9 @@ impl Room {
         match code {
             // After exitRoom() / stop() (exit_room is out already) or an error that left.
             1019 if self.phase != Phase::Pushing => {}
+            // The 2019 member list: not this protocol's (users come in 1031-1034).
             1020 => {}
+            // trtc-wx-sdk only logs it: the pusher enters again by itself.
             1021 => self.debug_log(|| "webrtc-room: network changed (1021)".into()),
             1031..=1034 => self.user_event(code, message),
             -1303 => self.error(code, "video encoding failed (-1303)".into()),
