@@ -125,21 +125,21 @@ test('enableIM: group text (Chinese + emoji) and custom messages A→B, and a C2
   const got = groupTexts().find((m) => m.elems[0].type === 'TIMTextElem')
   assert.equal(got.elems[0].content.text, text)
   assert.equal(got.fromAccount, 'im-alice')
-  assert.deepEqual(got.sess, {type: 'GROUP', id: String(roomID)})
+  assert.deepEqual({...got.sess}, {type: 'GROUP', id: String(roomID), name: String(roomID)})
   assert.equal(got.isSend, false)
 
   const custom = {data: JSON.stringify({cmd: 'raise-hand', who: '张三'}), desc: '举手 ✋', ext: 'x'}
   await send(a, 'sendGroupCustomMsg', custom)
   await env.waitFor(() => groupTexts().some((m) => m.elems[0].type === 'TIMCustomElem'), {timeout: 10000, what: 'bob gets the custom message'})
   const c = groupTexts().find((m) => m.elems[0].type === 'TIMCustomElem')
-  assert.deepEqual(c.elems[0].content, custom)
+  assert.deepEqual({...c.elems[0].content}, custom)
 
   const dm = '私信 😀 ok'
   await send(b, 'sendC2CTextMsg', 'im-alice', dm)
   await env.waitFor(() => imOf(a, 'msg_notify').length, {timeout: 10000, what: 'alice gets the C2C text'})
   const m = imOf(a, 'msg_notify')[0].detail[0]
   assert.equal(m.elems[0].content.text, dm)
-  assert.deepEqual(m.sess, {type: 'C2C', id: 'im-bob'})
+  assert.deepEqual({...m.sess}, {type: 'C2C', id: 'im-bob', name: 'im-bob'})
   assert.equal(m.fromAccount, 'im-bob')
   // The sender's own group messages come back on its big-group poll too (as with Tencent).
   await env.waitFor(() => imOf(a, 'big_group_msg_notify').flatMap((e) => e.detail).some((x) => x.isSend), {timeout: 10000, what: 'alice sees her own group message'})

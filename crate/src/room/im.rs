@@ -12,6 +12,7 @@
 //! not lost; incoming text is not HTML-escaped.
 
 use super::{Room, TimerKind};
+use crate::codec::truthy;
 use crate::input::MsgBody;
 use crate::json::{obj, Json};
 use crate::output::{Level, Output};
@@ -583,13 +584,7 @@ impl Room {
             }
             Call::Profile => {
                 let (mut nick, mut head) = (self.im.nick.clone(), Json::Null);
-                let refused = ["Fail_Account", "Invalid_Account"].iter().any(|k| {
-                    reply
-                        .get(k)
-                        .and_then(Json::as_array)
-                        .is_some_and(|a| !a.is_empty())
-                });
-                if ok && !refused {
+                if ok {
                     let users = reply.get("UserProfileItem").and_then(Json::as_array);
                     for user in users.unwrap_or_default() {
                         let items = user.get("ProfileItem").and_then(Json::as_array);
@@ -1004,29 +999,16 @@ impl Room {
                 (sess, sub, elements(body))
             }
         };
-        // Missing numbers are made up locally, as 2019's Msg did.
-        let now = (self.now_ms.max(0.0) / 1000.0) as u64;
-        let seq = match item.get("MsgSeq") {
-            Some(v) if v.is_number() => v.clone(),
-            _ => num(self.next_seq()),
-        };
-        let random = match item.get("MsgRandom") {
-            Some(v) if v.is_number() => v.clone(),
-            _ => num(self.random() & 0xFFFF_FFFF),
-        };
-        let time = match item.get("MsgTimeStamp") {
-            Some(v) if v.is_number() => v.clone(),
-            _ => num(now),
-        };
+        let field = |name: &str| item.get(name).cloned().unwrap_or_default();
         Some(obj([
             ("sess", sess),
             ("subType", num_i(sub_type)),
             ("isSend", is_send.into()),
             ("fromAccount", from.into()),
             ("fromAccountNick", nick.into()),
-            ("time", time),
-            ("seq", seq),
-            ("random", random),
+            ("time", field("MsgTimeStamp")),
+            ("seq", field("MsgSeq")),
+            ("random", field("MsgRandom")),
             ("elems", Json::Arr(elems)),
         ]))
     }
@@ -1164,17 +1146,6 @@ impl Room {
                 _ => {}
             }
         }
-    }
-}
-
-/// What JavaScript would count as true (2019 skipped empty values with `if (value)`).
-fn truthy(v: &Json) -> bool {
-    match v {
-        Json::Null => false,
-        Json::Bool(b) => *b,
-        Json::Num(n) => crate::codec::whole_number(n) != Some(0),
-        Json::Str(s) => !s.is_empty(),
-        Json::Arr(_) | Json::Obj(_) => true,
     }
 }
 
