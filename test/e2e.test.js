@@ -146,6 +146,30 @@ test('enableIM: group text (Chinese + emoji) and custom messages A→B, and a C2
   assert.deepEqual(imOf(a, 'kicked'), [])
 })
 
+test('enableIM: the nick a page sets (userName) shows on the other page\'s messages; login_event carries it', {timeout: 40000}, async () => {
+  const roomID = newRoom()
+  const nick = '爱丽丝 🌸'
+  const a = await join('nick-alice', roomID, {props: {enableIM: true, userName: nick}})
+  const b = await join('nick-bob', roomID, {props: {enableIM: true, userName: 'Bob'}})
+  for (const p of [a, b]) {
+    await env.waitFor(() => imOf(p, 'join_group_event').length, {timeout: 10000, what: `${p.userID} joined the IM group`})
+  }
+  assert.deepEqual(imOf(a, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, nick]])
+  assert.deepEqual(imOf(b, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, 'Bob']])
+  await send(a, 'sendGroupTextMsg', '大家好')
+  await send(b, 'sendGroupTextMsg', 'hi')
+  const from = (p, user) => imOf(p, 'big_group_msg_notify').flatMap((e) => e.detail).find((m) => m.getFromAccount() === user)
+  await env.waitFor(() => from(b, 'nick-alice') && from(a, 'nick-bob'), {timeout: 10000, what: 'each gets the other\'s message'})
+  assert.equal(from(b, 'nick-alice').getFromAccountNick(), nick)
+  assert.equal(from(b, 'nick-alice').fromAccountNick, nick)
+  assert.equal(from(a, 'nick-bob').getFromAccountNick(), 'Bob')
+  // The nick is the server's profile: alice on another component, without userName, reads it back.
+  await a.room.call('exitRoom')
+  const again = await join('nick-alice', roomID, {props: {enableIM: true}})
+  await env.waitFor(() => imOf(again, 'login_event').length, {timeout: 10000, what: 'alice logged in again'})
+  assert.deepEqual(imOf(again, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, nick]])
+})
+
 test('a forged userSig is refused by the emulator: RoomEvent error -9, nothing pushed', {timeout: 20000}, async () => {
   const TLSSigAPIv2 = require('tls-sig-api-v2')
   const forged = new TLSSigAPIv2.Api(svc.sdkAppID, 'not-the-application-key').genUserSig('mallory', 3600)
