@@ -172,7 +172,7 @@ function callback (rt, id, ok, args) {
   const fns = rt.callbacks[id]
   delete rt.callbacks[id]
   const fn = fns && fns[ok ? 0 : 1]
-  if (typeof fn === 'function') fn.apply(null, ok ? args.map(webimMsg) : args)
+  if (typeof fn === 'function') fn.apply(null, args.map(webimMsg))
 }
 
 // ----- webim accessors -----
@@ -193,20 +193,16 @@ const MSG = accessors('getSubType getFromAccount getFromAccountNick getIsSend ge
   getType () { return this.subType },
   getSession () { return new Session(this.sess) }
 })
-// Elements and a tip's group-info items; contents of every kind and a tip's member-info items.
-const ELEM = accessors('getType getContent getValue', {})
-const CONTENT = accessors('getText getIndex getData getDesc getExt getOpType getOpUserId getGroupId getGroupName ' +
-  'getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
+// Everything inside a message (elements, contents, a tip's group-info and member-info items)
+// shares one prototype: its objects never have two fields an accessor could mix up.
+const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
+  'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
 const give = Object.setPrototypeOf
 function webimMsg (m) {
   if (!m || !m.elems) return m
   give(m, MSG).elems.forEach(e => {
-    const c = give(e, ELEM).content
-    if (c && typeof c === 'object') {
-      give(c, CONTENT)
-      ;(c.groupInfoList || []).forEach(i => give(i, ELEM))
-      ;(c.memberInfoList || []).forEach(i => give(i, CONTENT))
-    }
+    const c = give(e, PART).content
+    if (c && typeof c === 'object') [c].concat(c.groupInfoList || [], c.memberInfoList || []).forEach(p => give(p, PART))
   })
   return m
 }

@@ -577,7 +577,7 @@ impl Room {
                 } else {
                     self.log(
                         Level::Warn,
-                        format!("webrtc-room: IM nick (userName) not set: {reply}"),
+                        format!("webrtc-room: IM nick not set: {reply}"),
                     );
                 }
                 self.get_profile();
@@ -601,7 +601,7 @@ impl Room {
                     // 2019 failed the whole login here; a missing nick is no reason to.
                     self.log(
                         Level::Warn,
-                        format!("webrtc-room: IM profile not read (login goes on): {reply}"),
+                        format!("webrtc-room: IM profile not read: {reply}"),
                     );
                 }
                 self.logged_in(nick, head);
