@@ -22,7 +22,7 @@ const OUT = path.join(ROOT, 'webrtc-room', 'core');
 const COMPONENT = path.join(ROOT, 'webrtc-room');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const WASM_BINDGEN_VERSION = '0.2.130';
-const BUDGET = 45000; // bytes of the whole webrtc-room/ folder
+const BUDGET = 50000; // bytes of the whole webrtc-room/ folder, IM included (developers' guide)
 
 // Rust >= 1.82 enables reference-types and multivalue, which iOS WeChat rejects; wasm-bindgen
 // also switches to externref glue when it sees them in the target_features section.
