@@ -474,6 +474,35 @@ fn a_notice_during_a_getmsg_fetch_fetches_again_after_it() {
 }
 
 #[test]
+fn a_getmsg_page_failing_delivers_what_came_and_resumes_from_the_last_cookie() {
+    let Online {
+        mut d, c2c_poll, ..
+    } = online(json!({}));
+    let out = d.reply(
+        c2c_poll,
+        &ok(json!({"EventArray": [{"Event": 1, "NotifySeq": 1}]})),
+    );
+    let getmsg = req(&out, "/v4/openim/getmsg");
+    let poll = req(&out, "/v4/openim/longpolling");
+    let out = d.reply(
+        id(&getmsg),
+        &ok(json!({"Cookie": "c1", "SyncFlag": 1, "MsgList": [text_msg("bob", "one", 1)]})),
+    );
+    let more = req(&out, "/v4/openim/getmsg");
+    let out = d.reply(id(&more), &fail(70001));
+    assert_eq!(im_tagged(&out, "error")[0]["code"], 70001);
+    let notes = im_tagged(&out, "msg_notify");
+    assert_eq!(notes.len(), 1, "the page that came is delivered");
+    assert_eq!(notes[0]["detail"][0]["elems"][0]["content"]["text"], "one");
+    let out = d.reply(
+        id(&poll),
+        &ok(json!({"EventArray": [{"Event": 1, "NotifySeq": 2}]})),
+    );
+    let again = req(&out, "/v4/openim/getmsg");
+    assert_eq!(again["data"], json!({"Cookie": "c1", "SyncFlag": 0}));
+}
+
+#[test]
 fn the_c2c_poll_asks_for_the_timeout_the_server_last_gave() {
     let mut d = Driver::with_props(json!({"enableIM": true}));
     let login = req(&d.call("start"), "/v4/openim/login");
