@@ -178,6 +178,8 @@ impl Room {
         self.emit("RoomEvent", tag, code, detail);
     }
 
+    // Not inlined: one copy of the queue push instead of one per event site (wasm size).
+    #[inline(never)]
     fn emit(&mut self, name: &'static str, tag: &'static str, code: i64, detail: Json) {
         self.out.push_back(Output::Event(Event {
             name,
