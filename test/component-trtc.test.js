@@ -3,13 +3,14 @@
 // 1031-1034, one seat per stream, the poster over a stream without video, the trtc error codes,
 // exit_room; and the default stays the 2019 flow.
 
-const {test, afterEach} = require('node:test')
+const {test, afterEach, mock} = require('node:test')
 const assert = require('node:assert/strict')
 const env = require('./support/wechat-env')
 const R = require('./support/room')
 const T = require('./support/traces')
 
 afterEach(async () => {
+  mock.timers.reset()
   const errors = env.errors.slice()
   await env.cleanup()
   assert.deepEqual(errors.map(String), [], 'component code threw inside the framework')
@@ -194,4 +195,22 @@ test('churn-trtc (test/traces): seats per input, the share ahead of the waiting 
   assert.deepEqual(run.room.errorEvents().map((e) => [e.code, e.detail.replace(/.*not shown: /, '')]), [[-8, 'd'], [-8, 'b (screen)']])
   assert.ok(run.steps.every((s) => s.setData.length <= 1))
   assert.equal(run.room.pusher().url, '')
+})
+
+test('trtc bigsmall: the poster hides once the camera plays and shows again when its video goes away', async () => {
+  mock.timers.enable({apis: ['setTimeout']})
+  const page = await enterTrtc({template: 'bigsmall'})
+  const room = page.room
+  await users(room, 1031, [{userid: 'a'}])
+  await video(room, 'a', 'main', true)
+  await room.playerState(0, 2004)
+  mock.timers.tick(600)
+  await env.flush()
+  assert.equal(room.data.m[0].live, true)
+  assert.ok(!posterIn(room, 0), 'playing: no poster')
+  await video(room, 'a', 'main', false)
+  assert.ok(posterIn(room, 0), 'no video: the poster')
+  assert.equal(room.player(0).muteVideo, true)
+  await video(room, 'a', 'main', true)
+  assert.ok(!posterIn(room, 0))
 })
