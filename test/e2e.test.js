@@ -125,25 +125,49 @@ test('enableIM: group text (Chinese + emoji) and custom messages A→B, and a C2
   const got = groupTexts().find((m) => m.elems[0].type === 'TIMTextElem')
   assert.equal(got.elems[0].content.text, text)
   assert.equal(got.fromAccount, 'im-alice')
-  assert.deepEqual(got.sess, {type: 'GROUP', id: String(roomID)})
+  assert.deepEqual({...got.sess}, {type: 'GROUP', id: String(roomID), name: String(roomID)})
   assert.equal(got.isSend, false)
 
   const custom = {data: JSON.stringify({cmd: 'raise-hand', who: '张三'}), desc: '举手 ✋', ext: 'x'}
   await send(a, 'sendGroupCustomMsg', custom)
   await env.waitFor(() => groupTexts().some((m) => m.elems[0].type === 'TIMCustomElem'), {timeout: 10000, what: 'bob gets the custom message'})
   const c = groupTexts().find((m) => m.elems[0].type === 'TIMCustomElem')
-  assert.deepEqual(c.elems[0].content, custom)
+  assert.deepEqual({...c.elems[0].content}, custom)
 
   const dm = '私信 😀 ok'
   await send(b, 'sendC2CTextMsg', 'im-alice', dm)
   await env.waitFor(() => imOf(a, 'msg_notify').length, {timeout: 10000, what: 'alice gets the C2C text'})
   const m = imOf(a, 'msg_notify')[0].detail[0]
   assert.equal(m.elems[0].content.text, dm)
-  assert.deepEqual(m.sess, {type: 'C2C', id: 'im-bob'})
+  assert.deepEqual({...m.sess}, {type: 'C2C', id: 'im-bob', name: 'im-bob'})
   assert.equal(m.fromAccount, 'im-bob')
   // The sender's own group messages come back on its big-group poll too (as with Tencent).
   await env.waitFor(() => imOf(a, 'big_group_msg_notify').flatMap((e) => e.detail).some((x) => x.isSend), {timeout: 10000, what: 'alice sees her own group message'})
   assert.deepEqual(imOf(a, 'kicked'), [])
+})
+
+test('enableIM: the nick a page sets (userName) shows on the other page\'s messages; login_event carries it', {timeout: 40000}, async () => {
+  const roomID = newRoom()
+  const nick = '爱丽丝 🌸'
+  const a = await join('nick-alice', roomID, {props: {enableIM: true, userName: nick}})
+  const b = await join('nick-bob', roomID, {props: {enableIM: true, userName: 'Bob'}})
+  for (const p of [a, b]) {
+    await env.waitFor(() => imOf(p, 'join_group_event').length, {timeout: 10000, what: `${p.userID} joined the IM group`})
+  }
+  assert.deepEqual(imOf(a, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, nick]])
+  assert.deepEqual(imOf(b, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, 'Bob']])
+  await send(a, 'sendGroupTextMsg', '大家好')
+  await send(b, 'sendGroupTextMsg', 'hi')
+  const from = (p, user) => imOf(p, 'big_group_msg_notify').flatMap((e) => e.detail).find((m) => m.getFromAccount() === user)
+  await env.waitFor(() => from(b, 'nick-alice') && from(a, 'nick-bob'), {timeout: 10000, what: 'each gets the other\'s message'})
+  assert.equal(from(b, 'nick-alice').getFromAccountNick(), nick)
+  assert.equal(from(b, 'nick-alice').fromAccountNick, nick)
+  assert.equal(from(a, 'nick-bob').getFromAccountNick(), 'Bob')
+  // The nick is the server's profile: alice on another component, without userName, reads it back.
+  await a.room.call('exitRoom')
+  const again = await join('nick-alice', roomID, {props: {enableIM: true}})
+  await env.waitFor(() => imOf(again, 'login_event').length, {timeout: 10000, what: 'alice logged in again'})
+  assert.deepEqual(imOf(again, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, nick]])
 })
 
 test('a forged userSig is refused by the emulator: RoomEvent error -9, nothing pushed', {timeout: 20000}, async () => {
@@ -159,4 +183,66 @@ test('a forged userSig is refused by the emulator: RoomEvent error -9, nothing p
   const pusher = p.room.pusher()
   assert.equal(pusher ? pusher.url : '', '')
   assert.equal(p.media.session, null)
+})
+
+// ----- protocol: 'trtc' -------------------------------------------------------------------------
+
+const trtcSrc = (user, stream) => `room://cloud.tencent.com/rtc?userid=${encodeURIComponent(user)}&streamtype=${stream}`
+const seatOf = (room, user, stream) => (room.data.m || []).findIndex((s) => s && s.id === user && s.src === trtcSrc(user, stream))
+const shows = (p, user, stream) => {
+  const i = seatOf(p.room, user, stream)
+  return i >= 0 && p.media.fired2004.some((f) => f.slot === i && f.src === trtcSrc(user, stream))
+}
+const roomEvents = (p, tag) => p.room.roomEvents().filter((e) => e.tag === tag)
+
+test('trtc: two users see each other\'s camera, a screen share shows as its own stream, a leave frees both seats', {timeout: 40000}, async () => {
+  const roomID = newRoom()
+  const props = {protocol: 'trtc'}
+  const a = await join('t-alice', roomID, {props})
+  const b = await join('t-bob', roomID, {props})
+  for (const [me, other] of [[a, 't-bob'], [b, 't-alice']]) {
+    await env.waitFor(() => shows(me, other, 'main'), {timeout: 10000, what: `${me.userID} shows ${other}'s camera playing`})
+    assert.ok(me.room.pusher().url.startsWith(`room://cloud.tencent.com/rtc?sdkappid=${svc.sdkAppID}&roomid=${roomID}&userid=${me.userID}&usersig=`), me.room.pusher().url)
+    assert.deepEqual(roomEvents(me, 'enter_room').map((e) => e.detail), [{roomID}])
+    assert.ok(roomEvents(me, 'remote_user_join').some((e) => e.code === 1031 && e.detail.userID === other))
+    assert.ok(roomEvents(me, 'remote_video').some((e) => e.code === 1033 && e.detail.userID === other && e.detail.streamType === 'main' && e.detail.available))
+    assert.ok(roomEvents(me, 'remote_audio').some((e) => e.detail.userID === other && e.detail.available))
+    assert.ok(roomEvents(me, 'member_join').some((e) => e.detail.userID === other && e.detail.streamType === 'main'))
+    assert.deepEqual(me.room.errorEvents(), [])
+  }
+  assert.equal(env.requests.filter((r) => r.url.includes('/v4/openim/jsonvideoapp')).length, 0, 'no room-signature request in trtc mode')
+
+  // bob shares his screen: alice gets a second seat for it, playing the aux stream.
+  assert.equal((await b.media.stream('aux', true)).status, 200)
+  await env.waitFor(() => shows(a, 't-bob', 'aux'), {timeout: 10000, what: 'alice shows bob\'s screen share playing'})
+  assert.ok(roomEvents(a, 'remote_video').some((e) => e.detail.userID === 't-bob' && e.detail.streamType === 'aux' && e.detail.available))
+  assert.ok(roomEvents(a, 'member_join').some((e) => e.detail.userID === 't-bob' && e.detail.streamType === 'aux'))
+  assert.ok(seatOf(a.room, 't-bob', 'main') >= 0, 'the camera keeps its seat')
+
+  // bob turns his camera off: the seat stays, the poster covers it.
+  await b.media.stream('main', false)
+  await env.waitFor(() => a.room.data.m[seatOf(a.room, 't-bob', 'main')].novideo === true, {timeout: 10000, what: 'the poster over bob\'s camera'})
+  const player = a.room.players().find((p) => p.src === trtcSrc('t-bob', 'main'))
+  assert.equal(player.muteVideo, true)
+
+  // bob leaves: both of his seats free on alice's side.
+  await b.room.call('exitRoom')
+  assert.deepEqual(roomEvents(b, 'exit_room').map((e) => e.detail), [{roomID}])
+  await env.waitFor(() => a.room.data.m.every((s) => !s || !s.id), {timeout: 10000, what: 'alice\'s seats empty'})
+  assert.ok(roomEvents(a, 'remote_user_leave').some((e) => e.code === 1032 && e.detail.userID === 't-bob'))
+  assert.deepEqual(roomEvents(a, 'member_leave').map((e) => e.detail.streamType).sort(), ['aux', 'main'])
+  assert.deepEqual(b.room.errorEvents(), [], 'the 1019 after exitRoom() is no error')
+  assert.deepEqual(a.room.errorEvents(), [])
+})
+
+test('trtc: a forged userSig is refused by the emulator: RoomEvent error -100018', {timeout: 20000}, async () => {
+  const TLSSigAPIv2 = require('tls-sig-api-v2')
+  const forged = new TLSSigAPIv2.Api(svc.sdkAppID, 'not-the-application-key').genUserSig('t-mallory', 3600)
+  const p = await join('t-mallory', newRoom(), {props: {protocol: 'trtc'}, userSig: forged})
+  await env.waitFor(() => p.room.errorEvents().length, {timeout: 8000, what: 'an error RoomEvent'})
+  const [err] = p.room.errorEvents()
+  assert.equal(err.code, -100018)
+  assert.match(String(err.detail), /userSig/)
+  assert.equal(p.media.pushRefused[0].data.error, 'bad_usersig')
+  assert.equal(p.room.pusher() ? p.room.pusher().url : '', '', 'the component left the room')
 })

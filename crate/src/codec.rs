@@ -236,6 +236,9 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
                 shown = true;
                 p.max_bitrate = Some(whole!(range::BITRATE, 400, true) as u32)
             }
+            "protocol" => p.protocol = Some(string!("legacy")),
+            "strRoomID" => p.str_room_id = Some(string!("")),
+            "scene" => p.scene = Some(string!("")),
             "debug" => p.debug = Some(truthy(v)),
             "enableIM" => p.enable_im = Some(truthy(v)),
             "useCloud" => p.use_cloud = Some(truthy(v)),

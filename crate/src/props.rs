@@ -40,6 +40,16 @@ impl Template {
     }
 }
 
+/// Which room protocol `start()` speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// The 2019 flow: a room-signature request, then member lists in pusher code 1020.
+    #[default]
+    Legacy,
+    /// Today's TRTC: the userSig goes in the pusher URL; users and streams come in 1031-1034.
+    Trtc,
+}
+
 /// Current property values, with the 2019 defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Props {
@@ -60,6 +70,11 @@ pub struct Props {
     /// `minBitrate`, `maxBitrate` (kbps): the core keeps minBitrate ≤ maxBitrate.
     pub min_bitrate: u32,
     pub max_bitrate: u32,
+    pub protocol: Protocol,
+    /// trtc: a string room id, used instead of `room_id` when set.
+    pub str_room_id: String,
+    /// trtc: `appscene`, `videocall` or `live`.
+    pub scene: String,
 }
 
 /// The property ranges the core enforces (README, "Properties").
@@ -91,6 +106,9 @@ impl Default for Props {
             api_base: String::new(),
             min_bitrate: 200,
             max_bitrate: 400,
+            protocol: Protocol::Legacy,
+            str_room_id: String::new(),
+            scene: String::new(),
         }
     }
 }
@@ -120,4 +138,8 @@ pub struct PropsPatch {
     /// Property values the view must show instead of what the page set (a clamped `beauty`, the
     /// default `aspect`): written back into the component's properties with the input's setData.
     pub fixed: Vec<(String, Json)>,
+    /// The raw name, so an unknown protocol can be reported by name.
+    pub protocol: Option<String>,
+    pub str_room_id: Option<String>,
+    pub scene: Option<String>,
 }
