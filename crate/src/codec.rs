@@ -399,7 +399,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     };
     Ok(match key.as_str() {
         "props" => match v {
-            Json::Obj(props) => Input::Props(decode_props(props)),
+            Json::Obj(props) => Input::Props(Box::new(decode_props(props))),
             other => return err(format!("props must be an object, got {}", kind(other))),
         },
         "call" => match v {

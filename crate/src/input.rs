@@ -7,8 +7,9 @@ use crate::props::PropsPatch;
 /// One happening in the runtime, already decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
-    /// Properties set by the page (all of them once at load, then the changed ones).
-    Props(PropsPatch),
+    /// Properties set by the page (all of them once at load, then the changed ones). Boxed: a
+    /// patch (with its warnings) is much larger than any other input.
+    Props(Box<PropsPatch>),
     /// A component method was called.
     Call(Call),
     /// live-pusher `bindstatechange`; `message` is the detail's message (for 1020, the member list).

@@ -140,7 +140,7 @@ impl Room {
         }
         self.now_ms = now_ms;
         match input {
-            Input::Props(patch) => self.set_props(patch),
+            Input::Props(patch) => self.set_props(*patch),
             Input::Call(call) => self.call(call),
             Input::Pusher { code, message } => self.pusher_state(code, message),
             Input::PusherError { code, message } => self.pusher_error(code, message),
