@@ -64,6 +64,8 @@ function loadFailed (comp) {
   comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
+// `input` is an input object (sent as JSON text), or a request's answer as '<id> <status> <body>'
+// whose body the core parses itself.
 function send (comp, input) {
   const rt = comp.__room
   if (!rt || rt.gone) return
@@ -71,7 +73,7 @@ function send (comp, input) {
   if (!rt.core) { rt.queue.push(input); return }
   let out
   try {
-    out = rt.core.handle(Date.now(), JSON.stringify(input))
+    out = rt.core.handle(Date.now(), typeof input === 'string' ? input : JSON.stringify(input))
   } catch (err) {
     recover(comp, err)
     return
@@ -135,8 +137,7 @@ function request (comp, req) {
   const done = reply => {
     if (!(req.id in rt.requests)) return // aborted, or the core restarted
     delete rt.requests[req.id]
-    reply.id = req.id
-    send(comp, { reply })
+    send(comp, reply)
   }
   // Registered before the call: a runtime may answer synchronously.
   rt.requests[req.id] = null
@@ -144,8 +145,11 @@ function request (comp, req) {
     url: req.url,
     method: req.method,
     data: req.data,
-    success: res => done({ status: res.statusCode, data: res.data }),
-    fail: res => done({ error: (res && res.errMsg) || 'request:fail' })
+    // The body stays text and the core parses it: no JSON.parse here and JSON.stringify back.
+    // A runtime that parses anyway hands an object, which goes back to text.
+    dataType: 'text',
+    success: res => done(req.id + ' ' + (res.statusCode | 0) + ' ' + (typeof res.data === 'string' ? res.data : JSON.stringify(res.data))),
+    fail: res => done({ reply: { id: req.id, error: (res && res.errMsg) || 'request:fail' } })
   })
   if (req.id in rt.requests) rt.requests[req.id] = task
 }

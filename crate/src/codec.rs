@@ -261,11 +261,17 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
         Ok(v) => v,
         Err(e) => return err(format!("input is not JSON: {e}")),
     };
+    decode_value(value)
+}
+
+/// Decodes one parsed input object; a reply's `data` is moved out, never copied.
+fn decode_value(mut value: Json) -> Result<Input, DecodeError> {
     let Json::Obj(map) = &value else {
         return err(format!("input must be an object, got {}", kind(&value)));
     };
     // `call` may carry `args` and `cb` beside it; every other input is a single key.
-    let args = value.get("args");
+    let args = value.get("args").cloned();
+    let args = args.as_ref();
     let cb = match value.get("cb") {
         Some(v) => Some(
             u32::try_from(uint(v, "cb")?).map_err(|_| DecodeError("cb is out of range".into()))?,
@@ -274,11 +280,14 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     };
     let extras = usize::from(args.is_some()) + usize::from(cb.is_some());
     let single = map.len() == 1 + extras && (extras == 0 || value.get("call").is_some());
-    let Some((key, v)) = map
+    let at = map
         .iter()
-        .find(|(k, _)| k.as_str() != "args" && k.as_str() != "cb")
-        .filter(|_| single)
-    else {
+        .position(|(k, _)| k.as_str() != "args" && k.as_str() != "cb")
+        .filter(|_| single);
+    let Some((key, v)) = at.and_then(|at| match &mut value {
+        Json::Obj(map) => map.get_mut(at),
+        _ => None,
+    }) else {
         return err("input must have exactly one key (and `args`, `cb` beside `call`)");
     };
     Ok(match key.as_str() {
@@ -319,7 +328,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
                     };
                     Ok(Reply {
                         status: u16::try_from(status).unwrap_or(0),
-                        data: v.get("data").cloned().unwrap_or_default(),
+                        data: v.take("data"),
                     })
                 }
             };

@@ -76,3 +76,22 @@ pub enum MsgBody {
         ext: String,
     },
 }
+
+/// Replies larger than this are not parsed (a webim batch of 500 messages is about 160 KB).
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+
+/// The reply input for a body handed over as text (see [`crate::handle_reply`]).
+pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
+    let result = if body.len() > MAX_REPLY_BYTES {
+        Err(format!(
+            "request:fail the reply is {} bytes; at most {MAX_REPLY_BYTES} are read",
+            body.len()
+        ))
+    } else {
+        Ok(Reply {
+            status: u16::try_from(status).unwrap_or(0),
+            data: Json::parse(body).unwrap_or_else(|_| Json::Str(body.to_string())),
+        })
+    };
+    Input::Reply { id, result }
+}

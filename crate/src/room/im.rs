@@ -134,12 +134,18 @@ fn num(n: u64) -> Json {
     Json::Num(n.to_string())
 }
 
-/// Decodes a message element `{MsgType, MsgContent}` into `{type, content}`.
-fn element(elem: &Json) -> Json {
-    let kind = elem.get("MsgType").and_then(Json::as_str).unwrap_or("");
-    let content = elem.get("MsgContent").cloned().unwrap_or_default();
-    let field = |name: &str| content.get(name).cloned().unwrap_or_default();
-    let decoded = match kind.trim_end() {
+/// Decodes a message element `{MsgType, MsgContent}` into `{type, content}`, moving its parts.
+fn element(mut elem: Json) -> Json {
+    let kind = match elem.take("MsgType") {
+        Json::Str(mut kind) => {
+            kind.truncate(kind.trim_end().len());
+            kind
+        }
+        _ => String::new(),
+    };
+    let mut content = elem.take("MsgContent");
+    let mut field = |name: &str| content.take(name);
+    let decoded = match kind.as_str() {
         "TIMTextElem" => obj([("text", field("Text"))]),
         "TIMFaceElem" => obj([("index", field("Index")), ("data", field("Data"))]),
         "TIMCustomElem" => obj([
@@ -147,15 +153,16 @@ fn element(elem: &Json) -> Json {
             ("desc", field("Desc")),
             ("ext", field("Ext")),
         ]),
-        _ => content.clone(),
+        _ => content,
     };
-    obj([("type", kind.trim_end().into()), ("content", decoded)])
+    obj([("type", kind.into()), ("content", decoded)])
 }
 
-fn elements(body: &Json) -> Vec<Json> {
-    body.as_array()
-        .map(|elems| elems.iter().map(element).collect())
-        .unwrap_or_default()
+fn elements(body: Json) -> Vec<Json> {
+    match body {
+        Json::Arr(elems) => elems.into_iter().map(element).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn wire_body(body: &MsgBody) -> Json {
@@ -354,7 +361,7 @@ impl Room {
         let time = (self.now_ms.max(0.0) / 1000.0) as u64;
         let room = self.props.room_id.to_string();
         let wire = vec![wire_body(&body)];
-        let elems = wire.iter().map(element).collect();
+        let elems = wire.iter().cloned().map(element).collect();
         let (data, seq, sess) = match &to {
             Some(to) => {
                 if self.im.msg_seq == 0 {
@@ -418,7 +425,7 @@ impl Room {
     pub(super) fn im_reply(
         &mut self,
         id: u32,
-        result: &Result<crate::input::Reply, String>,
+        result: &mut Result<crate::input::Reply, String>,
     ) -> bool {
         let Some(pos) = self.im.pending.iter().position(|(p, _)| *p == id) else {
             return false;
@@ -426,7 +433,7 @@ impl Room {
         let (_, call) = self.im.pending.remove(pos);
         // A transport failure looks like the SDK's: ErrorCode -2.
         let reply = match result {
-            Ok(reply) if reply.data.is_object() => reply.data.clone(),
+            Ok(reply) if reply.data.is_object() => std::mem::take(&mut reply.data),
             Ok(reply) => obj([
                 ("ActionStatus", "FAIL".into()),
                 ("ErrorCode", num_i(NETWORK)),
@@ -544,6 +551,7 @@ impl Room {
                 }
             }
             Call::Poll(which) => {
+                let mut reply = reply;
                 if ok || code == POLL_TIMED_OUT {
                     self.im.failures[which as usize] = 0;
                     // Connected again only when neither poll is failing.
@@ -553,7 +561,7 @@ impl Room {
                     if ok {
                         match which {
                             Poll::C2c => self.c2c_events(&reply),
-                            Poll::Group => self.group_messages(&reply),
+                            Poll::Group => self.group_messages(std::mem::take(&mut reply)),
                         }
                     }
                     if self.im.session.is_some() && !self.im.kicked {
@@ -729,75 +737,68 @@ impl Room {
 
     /// Incoming messages of a poll or getmsg reply as IMEvent message objects.
     fn messages(&mut self, list: Option<&Json>, group: bool) -> Vec<Json> {
-        let me = self.props.user_id.clone();
         let Some(list) = list.and_then(Json::as_array) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
-        for item in list {
-            let text = |name: &str| {
-                item.get(name)
-                    .and_then(Json::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let from = text("From_Account");
-            let body = item.get("MsgBody").cloned().unwrap_or_default();
-            if from.is_empty() || body.as_array().is_none_or(|b| b.is_empty()) {
-                continue;
-            }
-            let nick = item
-                .get("GroupInfo")
-                .and_then(|g| g.get("From_AccountNick"))
-                .and_then(Json::as_str)
-                .filter(|n| !n.is_empty())
-                .unwrap_or(&from)
-                .to_string();
-            let is_send = from == me;
-            if !group {
-                let key = format!(
-                    "{from}/{}/{}",
-                    item.get("MsgSeq").cloned().unwrap_or_default(),
-                    item.get("MsgRandom").cloned().unwrap_or_default()
-                );
-                if self.im.seen.contains(&key) {
-                    continue;
-                }
-                if self.im.seen.len() >= SEEN_KEPT {
-                    self.im.seen.remove(0);
-                }
-                self.im.seen.push(key);
-            }
-            let sess = if group {
-                let id = item
-                    .get("ToGroupId")
-                    .and_then(Json::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| self.props.room_id.to_string());
-                obj([("type", "GROUP".into()), ("id", id.into())])
-            } else {
-                let peer = if is_send {
-                    text("To_Account")
-                } else {
-                    from.clone()
-                };
-                obj([("type", "C2C".into()), ("id", peer.into())])
-            };
-            out.push(obj([
-                ("sess", sess),
-                ("isSend", is_send.into()),
-                ("fromAccount", from.into()),
-                ("fromAccountNick", nick.into()),
-                (
-                    "time",
-                    item.get("MsgTimeStamp").cloned().unwrap_or_default(),
-                ),
-                ("seq", item.get("MsgSeq").cloned().unwrap_or_default()),
-                ("random", item.get("MsgRandom").cloned().unwrap_or_default()),
-                ("elems", Json::Arr(elements(&body))),
-            ]));
+        list.iter()
+            .filter_map(|item| self.message(item.clone(), group))
+            .collect()
+    }
+
+    /// One incoming message as an IMEvent message object, its parts moved rather than copied;
+    /// `None` when it has no sender or no body, or (C2C) was handed out before.
+    fn message(&mut self, mut item: Json, group: bool) -> Option<Json> {
+        let from = match item.take("From_Account") {
+            Json::Str(from) if !from.is_empty() => from,
+            _ => return None,
+        };
+        let body = item.take("MsgBody");
+        if body.as_array().is_none_or(|b| b.is_empty()) {
+            return None;
         }
-        out
+        let nick = match item.get_mut("GroupInfo").map(|g| g.take("From_AccountNick")) {
+            Some(Json::Str(nick)) if !nick.is_empty() => nick,
+            _ => from.clone(),
+        };
+        let is_send = from == self.props.user_id;
+        if !group {
+            let key = format!(
+                "{from}/{}/{}",
+                item.get("MsgSeq").cloned().unwrap_or_default(),
+                item.get("MsgRandom").cloned().unwrap_or_default()
+            );
+            if self.im.seen.contains(&key) {
+                return None;
+            }
+            if self.im.seen.len() >= SEEN_KEPT {
+                self.im.seen.remove(0);
+            }
+            self.im.seen.push(key);
+        }
+        let sess = if group {
+            let id = match item.take("ToGroupId") {
+                Json::Str(id) => id,
+                _ => self.props.room_id.to_string(),
+            };
+            obj([("type", "GROUP".into()), ("id", id.into())])
+        } else {
+            let peer = match (is_send, item.take("To_Account")) {
+                (true, Json::Str(to)) => to,
+                (true, _) => String::new(),
+                (false, _) => from.clone(),
+            };
+            obj([("type", "C2C".into()), ("id", peer.into())])
+        };
+        Some(obj([
+            ("sess", sess),
+            ("isSend", is_send.into()),
+            ("fromAccount", from.into()),
+            ("fromAccountNick", nick.into()),
+            ("time", item.take("MsgTimeStamp")),
+            ("seq", item.take("MsgSeq")),
+            ("random", item.take("MsgRandom")),
+            ("elems", Json::Arr(elements(body))),
+        ]))
     }
 
     /// A group system notification (`ReportType` 1–11, 255) or a group tip from either poll.
@@ -849,7 +850,7 @@ impl Room {
         }
     }
 
-    fn group_messages(&mut self, reply: &Json) {
+    fn group_messages(&mut self, mut reply: Json) {
         if let Some((seq, hold, key)) = &mut self.im.group_poll {
             for (slot, name) in [(seq, "NextSeq"), (hold, "HoldTime"), (key, "Key")] {
                 if let Some(v) = reply.get(name) {
@@ -857,16 +858,15 @@ impl Room {
                 }
             }
         }
-        let items = reply
-            .get("RspMsgList")
-            .and_then(Json::as_array)
-            .map(<[Json]>::to_vec)
-            .unwrap_or_default();
-        let mut msgs = Vec::new();
-        for item in &items {
-            match int_field(item, "Event") {
-                Some(3) => msgs.extend(self.messages(Some(&Json::Arr(vec![item.clone()])), true)),
-                Some(e @ 4..=6) => self.group_notice(item, e),
+        let items = match reply.take("RspMsgList") {
+            Json::Arr(items) => items,
+            _ => Vec::new(),
+        };
+        let mut msgs = Vec::with_capacity(items.len());
+        for item in items {
+            match int_field(&item, "Event") {
+                Some(3) => msgs.extend(self.message(item, true)),
+                Some(e @ 4..=6) => self.group_notice(&item, e),
                 _ => {}
             }
         }
