@@ -17,7 +17,7 @@ const MAX_ALIGN: usize = 1 << MIN_SHIFT;
 const CLASSES: usize = usize::BITS as usize - MIN_SHIFT;
 pub const PAGE: usize = 65536;
 
-/// Single-threaded size-class allocator. `grow(pages)` adds `pages` fresh pages to the heap and
+/// Single-threaded size-class allocator (`realloc` is the default: allocate, copy, free). `grow(pages)` adds `pages` fresh pages to the heap and
 /// returns the address where they start, or `None`.
 pub struct SizeClasses<G: Fn(usize) -> Option<usize>> {
     /// Head of each class's free list (0: empty); a free block holds the address of the next.
@@ -94,23 +94,6 @@ unsafe impl<G: Fn(usize) -> Option<usize>> GlobalAlloc for SizeClasses<G> {
             // SAFETY: the block was handed out for this layout, so it is at least 16 bytes.
             unsafe { *(ptr as *mut usize) = head.get() };
             head.set(ptr as usize);
-        }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: GlobalAlloc's contract for realloc gives a valid layout of the new size.
-        let new = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        if layout.align() <= MAX_ALIGN && Self::class(new) == Self::class(layout) {
-            return ptr; // the block already has room
-        }
-        // SAFETY: as for any allocation; the old block is valid for its size.
-        unsafe {
-            let to = self.alloc(new);
-            if !to.is_null() {
-                std::ptr::copy_nonoverlapping(ptr, to, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-            to
         }
     }
 }

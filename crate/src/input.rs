@@ -83,10 +83,7 @@ pub const MAX_REPLY_BYTES: usize = 1 << 20;
 /// The reply input for a body handed over as text (see [`crate::handle_reply`]).
 pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
     let result = if body.len() > MAX_REPLY_BYTES {
-        Err(format!(
-            "request:fail the reply is {} bytes; at most {MAX_REPLY_BYTES} are read",
-            body.len()
-        ))
+        Err("request:fail the reply is over 1 MiB, more than the core reads".into())
     } else {
         Ok(Reply {
             status: u16::try_from(status).unwrap_or(0),
