@@ -455,6 +455,25 @@ test('room: leaving while the signature is pending aborts the request; no modal,
   }
 })
 
+// What a user on a base library older than 2.14 gets: no WXWebAssembly, so the component reports
+// RoomEvent -11 saying what it needs, and the demo shows it and leaves when it is closed.
+test('room: on a base library without WXWebAssembly the page shows the component\'s -11 naming 2.14 and leaves', {
+  timeout: 20000,
+}, async () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'WXWebAssembly')
+  delete globalThis.WXWebAssembly
+  try {
+    const {page, modal} = await openRoomExpectingModal('dave', newRoom())
+    assert.equal(modal.title, 'Error -11')
+    assert.match(modal.content, /base library 2\.14\.0 or newer/, 'the demo says what is needed')
+    assert.match(modal.content, /core could not be loaded from \/webrtc-room\/core\/room_bg\.wasm\.br \(WeChat base library 2\.14 or newer is needed\)/,
+      'the component\'s own detail is shown')
+    await closeModalAndExpectLeave(page, 'dave')
+  } finally {
+    Object.defineProperty(globalThis, 'WXWebAssembly', saved)
+  }
+})
+
 // ---- app.js -----------------------------------------------------------------------------------------
 
 test('app: onLaunch warns on a base library older than 2.14.0 only', async () => {

@@ -58,3 +58,21 @@ if python3 -c 'import cryptography, sys; sys.exit(0 if cryptography.__version__ 
 else
   run python3 -m pip install --quiet cryptography==48.0.0
 fi
+
+# The layout pictures and the browser test drive a headless Chromium through puppeteer-core, which
+# downloads no browser of its own: Debian's chromium, or a Chrome/Chromium already on the machine
+# (CHROMIUM_PATH names one explicitly; tools/chromium.js looks in the same places).
+browser=""
+for candidate in "${CHROMIUM_PATH:-}" /usr/bin/chromium chromium chromium-browser google-chrome-stable google-chrome; do
+  [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && { browser="$(command -v "$candidate")"; break; }
+done
+if [ -n "$browser" ]; then
+  say "ok   browser $browser"
+elif command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  run apt-get update -q
+  run apt-get install -y -q --no-install-recommends chromium fonts-liberation
+else
+  say "no   Chromium or Chrome found and no apt-get to install one: install Chromium (or set CHROMIUM_PATH);"
+  say "     until then the layout pictures (tools/layout-pictures.js) and test/layout-browser.test.js cannot run"
+fi

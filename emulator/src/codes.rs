@@ -21,7 +21,8 @@ pub const SIG_WRONG_APP: i64 = 70014;
 pub const APP_NOT_FOUND: i64 = 70020;
 /// A parameter of the request is invalid (query or body shape).
 pub const BAD_PARAM: i64 = 70402;
-/// Unknown command (closest fit: "HTTP parse error / URL format").
+/// Unknown command: what Tencent answers (HTTP 200) for a URL it cannot route, e.g. the bare
+/// host: `{"ActionStatus":"FAIL","ErrorCode":60002,"ErrorInfo":"HTTP parse Error"}`.
 pub const UNKNOWN_COMMAND: i64 = 60002;
 /// The body is not JSON.
 pub const BAD_JSON: i64 = 60003;
@@ -47,6 +48,19 @@ pub const GROUP_NOT_FOUND: i64 = 10010;
 pub const GROUP_ID_IN_USE: i64 = 10021;
 /// The group ID is already in use, and the caller owns it.
 pub const GROUP_ID_OWNED: i64 = 10025;
+/// Profile request fields missing or of the wrong shape ("Err_Profile_Comm_Decode_Fail").
+pub const PROFILE_BAD_REQUEST: i64 = 40001;
+/// The account does not exist (here: has never logged in).
+pub const PROFILE_NO_ACCOUNT: i64 = 40003;
+/// Acting on another account's profile needs the app administrator (closest fit for a webim
+/// session setting someone else's profile).
+pub const PROFILE_NEEDS_ADMIN: i64 = 40004;
+/// The profile tag does not exist.
+pub const PROFILE_NO_SUCH_TAG: i64 = 40009;
+/// A profile value is longer than 500 bytes.
+pub const PROFILE_VALUE_TOO_LONG: i64 = 40601;
+/// A profile value is not of the tag's type.
+pub const PROFILE_VALUE_TYPE: i64 = 40610;
 
 /// The TLS code for a failed userSig / privateMapKey check.
 pub fn of_sig_error(e: &Error) -> i64 {

@@ -20,12 +20,24 @@
 //! * `v4/openim/sendmsg` (C2C: to every session of `To_Account`, or kept until it logs in),
 //!   `v4/group_open_http_svc/send_group_msg` (to every member's big-group poll, the sender's too).
 //! * `v4/openim/longpollinglogout`: ends the session and its group memberships.
+//! * `v4/profile/portrait_set` / `portrait_get`: the account's profile ([`crate::profile`]); the
+//!   sender's nick goes on each group message as `GroupInfo.From_AccountNick`.
+//! * `v4/group_open_http_svc/get_joined_group_list`: the account's groups from its live
+//!   memberships (AVChatRoom ones only when `GroupType` asks, as with Tencent).
+//! * `v4/openim/authkey`: a download ticket (the emulator serves no downloads);
+//!   `v4/imopenstat/web_report`: statistics, accepted and dropped.
+//!
+//! With these, Tencent's own 2019 webim SDK completes its login sequence (login, portrait_get,
+//! get_joined_group_list, authkey) against the emulator.
+//!
+//! A command the emulator does not implement gets 60002 with HTTP 200, as Tencent answers.
 
 use crate::codes;
+use crate::profile::Profiles;
 use crate::{body_json, reply, App};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -49,6 +61,8 @@ pub(crate) struct Im {
     offline: HashMap<String, VecDeque<Value>>,
     logins: u64,
     notice_seq: u64,
+    /// Nick, portrait and the other profile tags, by account (outlive sessions).
+    profiles: Profiles,
 }
 
 struct Session {
@@ -67,9 +81,16 @@ struct Group {
     owner: String,
     next_seq: u64,
     log: VecDeque<(u64, Value)>,
-    /// LongPollingKey → the group seq the member joined at.
-    members: HashMap<String, u64>,
+    created_at: u64,
+    /// LongPollingKey → the member's session.
+    members: HashMap<String, Member>,
     tx: watch::Sender<u64>,
+}
+
+struct Member {
+    /// The group seq at joining (a poll from `StartSeq` 0 starts there).
+    start_seq: u64,
+    joined_at: u64,
 }
 
 fn push_bounded(q: &mut VecDeque<Value>, v: Value) {
@@ -95,6 +116,29 @@ fn fail(code: i64, info: impl Into<String>) -> Response {
         StatusCode::OK,
         json!({"ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info.into()}),
     )
+}
+
+/// Tencent answers a command it does not know like any other failure: HTTP 200, 60002.
+pub(crate) fn unknown_command(path: &str) -> Response {
+    fail(
+        codes::UNKNOWN_COMMAND,
+        format!("the emulator does not implement {path} (see emulator/README.md)"),
+    )
+}
+
+/// The profile service's replies also carry `ErrorDisplay` (text for an end user; always empty).
+fn profile_reply(result: Result<Value, crate::profile::Refusal>) -> Response {
+    match result {
+        Ok(Value::Object(mut m)) => {
+            m.insert("ErrorDisplay".into(), "".into());
+            ok(Value::Object(m))
+        }
+        Ok(_) => ok(json!({"ErrorDisplay": ""})),
+        Err((code, info)) => reply(
+            StatusCode::OK,
+            json!({"ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info, "ErrorDisplay": ""}),
+        ),
+    }
 }
 
 impl Im {
@@ -161,6 +205,7 @@ pub(crate) async fn dispatch(
     State(app): State<Arc<App>>,
     Path((ver, service, cmd)): Path<(String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if q.get("sdkappid").and_then(|s| s.parse::<u64>().ok()) != Some(u64::from(app.cfg.sdk_app_id))
@@ -188,30 +233,43 @@ pub(crate) async fn dispatch(
             "group_open_http_svc",
             "create_group" | "apply_join_group" | "send_group_msg"
         ) | ("v1", "group_open_long_polling_http_noauth_svc", "get_msg")
+            | ("v4", "profile", "portrait_get" | "portrait_set")
+            | ("v4", "group_open_http_svc", "get_joined_group_list")
+            | ("v4", "openim", "authkey")
+            | ("v4", "imopenstat", "web_report")
     );
     if !known {
-        return reply(
-            StatusCode::NOT_FOUND,
-            json!({"ActionStatus": "FAIL", "ErrorCode": codes::UNKNOWN_COMMAND,
-                   "ErrorInfo": format!("the emulator does not implement {ver}/{service}/{cmd}")}),
-        );
+        return unknown_command(&format!("/{ver}/{service}/{cmd}"));
     }
     let a2 = match session_of(&app, &q) {
         Ok(a2) => a2,
+        Err(r) if cmd == "get_msg" => {
+            let hold = hold_of(&app, body.get("HoldTime"));
+            tokio::time::sleep(hold).await;
+            return *r;
+        }
         Err(r) => return *r,
     };
-    match cmd.as_str() {
-        "getlongpollingid" => polling_id(&app, &a2),
-        "longpolling" => c2c_poll(&app, &a2, &body).await,
-        "getmsg" => ok(json!({"Cookie": "", "SyncFlag": 0, "MsgList": [], "EventArray": []})),
-        "sendmsg" => send_c2c(&app, &a2, &body),
-        "longpollinglogout" => {
+    match (service.as_str(), cmd.as_str()) {
+        ("openim", "getlongpollingid") => polling_id(&app, &a2),
+        ("openim", "longpolling") => c2c_poll(&app, &a2, &body).await,
+        ("openim", "getmsg") => {
+            ok(json!({"Cookie": "", "SyncFlag": 0, "MsgList": [], "EventArray": []}))
+        }
+        ("openim", "sendmsg") => send_c2c(&app, &a2, &body),
+        ("openim", "authkey") => auth_key(&app, &headers),
+        // Quality statistics: the SDK ignores the answer, and there is nothing to keep.
+        ("imopenstat", "web_report") => ok(json!({})),
+        ("openim", "longpollinglogout") => {
             app.lock().im.remove_session(&a2);
             ok(json!({}))
         }
-        "create_group" => create_group(&app, &a2, &body),
-        "apply_join_group" => join_group(&app, &a2, &body),
-        "send_group_msg" => send_group(&app, &a2, &body),
+        (_, "create_group") => create_group(&app, &a2, &body),
+        (_, "apply_join_group") => join_group(&app, &a2, &body),
+        (_, "send_group_msg") => send_group(&app, &a2, &body),
+        (_, "get_joined_group_list") => joined_groups(&app, &a2, &body),
+        (_, "portrait_set") => portrait_set(&app, &a2, &body),
+        (_, "portrait_get") => portrait_get(&app, &body),
         _ => group_poll(&app, &a2, &body).await,
     }
 }
@@ -243,6 +301,7 @@ fn login(app: &App, q: &HashMap<String, String>) -> Response {
         .collect();
     im.bump_groups_of(&kicked_keys);
     im.logins += 1;
+    im.profiles.register(user);
     let tiny_id = TINYID_BASE + im.logins;
     let c2c = im.offline.remove(user).unwrap_or_default();
     im.sessions.insert(
@@ -258,6 +317,38 @@ fn login(app: &App, q: &HashMap<String, String>) -> Response {
         },
     );
     ok(json!({"TinyId": tiny_id, "A2Key": a2}))
+}
+
+/// `v4/profile/portrait_set` `{From_Account, ProfileItem: [{Tag, Value}]}`: a session sets its
+/// own account's profile.
+fn portrait_set(app: &App, a2: &str, body: &Value) -> Response {
+    let mut st = app.lock();
+    let im = &mut st.im;
+    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    let from = str_field(body, "From_Account");
+    if !from.is_empty() && from != me {
+        return profile_reply(Err((
+            codes::PROFILE_NEEDS_ADMIN,
+            "From_Account is not the logged-in account (only an administrator sets others' profiles)".into(),
+        )));
+    }
+    profile_reply(
+        im.profiles
+            .set(&me, body.get("ProfileItem"))
+            .map(|()| json!({})),
+    )
+}
+
+/// `v4/profile/portrait_get` `{From_Account, To_Account: [...], TagList: [...]}`.
+fn portrait_get(app: &App, body: &Value) -> Response {
+    let st = app.lock();
+    profile_reply(
+        st.im
+            .profiles
+            .get(body.get("To_Account"), body.get("TagList")),
+    )
 }
 
 fn polling_id(app: &App, a2: &str) -> Response {
@@ -435,6 +526,7 @@ fn create_group(app: &App, a2: &str, body: &Value) -> Response {
             owner: me,
             next_seq: 1,
             log: VecDeque::new(),
+            created_at: usersig::unix_now(),
             members: HashMap::new(),
             tx: watch::Sender::new(0),
         },
@@ -465,7 +557,11 @@ fn join_group(app: &App, a2: &str, body: &Value) -> Response {
     let key = match existing {
         Some(k) => k,
         None => {
-            group.members.insert(fresh.clone(), group.next_seq);
+            let member = Member {
+                start_seq: group.next_seq,
+                joined_at: usersig::unix_now(),
+            };
+            group.members.insert(fresh.clone(), member);
             s.keys.push(fresh.clone());
             im.keys.insert(fresh.clone(), (id, a2.to_string()));
             fresh
@@ -480,6 +576,18 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
         Err(why) => return fail(codes::GROUP_BAD_PARAM, why),
     };
     let id = str_field(body, "GroupId").to_string();
+    let priority = match body.get("MsgPriority") {
+        None => PRIORITY_COMMON,
+        Some(p) => match p.as_str().and_then(priority_number) {
+            Some(n) => n,
+            None => {
+                return fail(
+                    codes::GROUP_BAD_PARAM,
+                    "MsgPriority must be \"COMMON\", \"REDPACKET\" or \"LOVEMSG\"",
+                )
+            }
+        },
+    };
     let now = usersig::unix_now();
     let mut st = app.lock();
     let im = &mut st.im;
@@ -510,6 +618,8 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
             "not a member of this group (apply_join_group first)",
         );
     }
+    // The sender's nick at the time of sending goes on the message.
+    let nick = im.profiles.nick(&me);
     let seq = group.next_seq;
     group.next_seq += 1;
     let item = json!({
@@ -520,8 +630,8 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
         "MsgRandom": body.get("Random").cloned().unwrap_or(0.into()),
         "MsgTimeStamp": now,
         "MsgBody": msg_body,
-        "GroupInfo": {"GroupName": group.name, "From_AccountNick": "", "To_Account": ""},
-        "MsgPriority": body.get("MsgPriority").cloned().unwrap_or("COMMON".into()),
+        "GroupInfo": {"GroupName": group.name, "From_AccountNick": nick, "To_Account": ""},
+        "MsgPriority": priority,
         "IsPlaceMsg": 0,
     });
     if group.log.len() >= MAX_KEPT {
@@ -532,6 +642,195 @@ fn send_group(app: &App, a2: &str, body: &Value) -> Response {
     ok(json!({"MsgTime": now, "MsgSeq": seq}))
 }
 
+/// Group message priorities: sent by name, delivered as numbers (the 2019 SDK compares the
+/// delivered `MsgPriority` with 1 red packet, 2 common, 3 like).
+const PRIORITY_COMMON: u64 = 2;
+
+fn priority_number(name: &str) -> Option<u64> {
+    match name {
+        "REDPACKET" => Some(1),
+        "COMMON" => Some(PRIORITY_COMMON),
+        "LOVEMSG" => Some(3),
+        _ => None,
+    }
+}
+
+/// Group types Tencent knows; the emulator only ever makes `AVChatRoom` ones.
+const GROUP_TYPES: [&str; 8] = [
+    "Private",
+    "Public",
+    "ChatRoom",
+    "AVChatRoom",
+    "BChatRoom",
+    "Work",
+    "Meeting",
+    "Community",
+];
+/// Most groups one `get_joined_group_list` page may ask for.
+const MAX_GROUP_PAGE: u64 = 5000;
+
+/// `v4/group_open_http_svc/get_joined_group_list` `{Member_Account, Limit, Offset, GroupType,
+/// ResponseFilter: {GroupBaseInfoFilter, SelfInfoFilter}}` → `TotalCount`, `GroupIdList`: the
+/// groups the account's live sessions have joined, by group ID. As with Tencent, `AVChatRoom`
+/// groups are listed only when `GroupType` asks for them, so the 2019 SDK's login query (no
+/// `GroupType`) gets an empty list.
+fn joined_groups(app: &App, a2: &str, body: &Value) -> Response {
+    let account = str_field(body, "Member_Account");
+    if account.is_empty() {
+        return fail(codes::GROUP_BAD_PARAM, "Member_Account is missing");
+    }
+    let group_type = match body.get("GroupType") {
+        None => None,
+        Some(t) => match t.as_str().filter(|t| GROUP_TYPES.contains(t)) {
+            Some(t) => Some(t),
+            None => {
+                return fail(
+                    codes::GROUP_BAD_PARAM,
+                    format!("GroupType must be one of {GROUP_TYPES:?}"),
+                )
+            }
+        },
+    };
+    let number = |name: &str| match body.get(name) {
+        None => Ok(None),
+        Some(v) => crate::as_u64(Some(v))
+            .map(Some)
+            .ok_or(format!("{name} must be a number")),
+    };
+    let (limit, offset) = match (number("Limit"), number("Offset")) {
+        (Ok(l), Ok(o)) => (l.filter(|l| *l > 0), o.unwrap_or(0)),
+        (Err(why), _) | (_, Err(why)) => return fail(codes::GROUP_BAD_PARAM, why),
+    };
+    if limit.is_some_and(|l| l > MAX_GROUP_PAGE) {
+        return fail(
+            codes::GROUP_BAD_PARAM,
+            format!("Limit must be at most {MAX_GROUP_PAGE}"),
+        );
+    }
+    let filter = |name: &str| -> Vec<&str> {
+        body.get("ResponseFilter")
+            .and_then(|f| f.get(name))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    let (base_fields, self_fields) = (filter("GroupBaseInfoFilter"), filter("SelfInfoFilter"));
+
+    let st = app.lock();
+    let im = &st.im;
+    let Some(me) = im.sessions.get(a2).map(|s| s.user.as_str()) else {
+        return fail(codes::BAD_SESSION, "session ended");
+    };
+    if account != me {
+        return fail(
+            codes::GROUP_NO_PERMISSION,
+            "Member_Account is not the logged-in account",
+        );
+    }
+    // The account's memberships: group → its earliest join among the account's live sessions.
+    let mut joined: Vec<(&str, &Group, &Member)> = Vec::new();
+    if group_type == Some("AVChatRoom") {
+        for s in im.sessions.values().filter(|s| s.user == me && !s.kicked) {
+            for key in &s.keys {
+                let Some((gid, _)) = im.keys.get(key) else {
+                    continue;
+                };
+                let Some(group) = im.groups.get(gid) else {
+                    continue;
+                };
+                let Some(member) = group.members.get(key) else {
+                    continue;
+                };
+                match joined.iter_mut().find(|(g, _, _)| *g == gid.as_str()) {
+                    Some(seen) if seen.2.joined_at > member.joined_at => seen.2 = member,
+                    Some(_) => {}
+                    None => joined.push((gid.as_str(), group, member)),
+                }
+            }
+        }
+    }
+    joined.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let total = joined.len();
+    let page = joined
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit.map_or(usize::MAX, |l| l as usize));
+    let list: Vec<Value> = page
+        .map(|(gid, group, member)| {
+            let mut item = Map::new();
+            item.insert("GroupId".into(), (*gid).into());
+            for field in &base_fields {
+                let value = match *field {
+                    "Type" => json!("AVChatRoom"),
+                    "Name" => json!(group.name),
+                    "Owner_Account" => json!(group.owner),
+                    "CreateTime" => json!(group.created_at),
+                    "NextMsgSeq" => json!(group.next_seq),
+                    "MemberNum" => json!(member_count(im, group)),
+                    "ApplyJoinOption" => json!("FreeAccess"),
+                    _ => continue,
+                };
+                item.insert((*field).into(), value);
+            }
+            let mut self_info = Map::new();
+            for field in &self_fields {
+                let value = match *field {
+                    "Role" if group.owner == me => json!("Owner"),
+                    "Role" => json!("Member"),
+                    "JoinTime" => json!(member.joined_at),
+                    _ => continue,
+                };
+                self_info.insert((*field).into(), value);
+            }
+            if !self_info.is_empty() {
+                item.insert("SelfInfo".into(), Value::Object(self_info));
+            }
+            Value::Object(item)
+        })
+        .collect();
+    ok(json!({"TotalCount": total, "GroupIdList": list}))
+}
+
+/// Distinct accounts with a live membership.
+fn member_count(im: &Im, group: &Group) -> usize {
+    let mut accounts: Vec<&str> = group
+        .members
+        .keys()
+        .filter_map(|k| im.keys.get(k))
+        .filter_map(|(_, a2)| im.sessions.get(a2))
+        .map(|s| s.user.as_str())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    accounts.len()
+}
+
+/// Lifetime the emulator gives its download auth keys, seconds.
+const AUTH_KEY_LIFETIME: u64 = 86_400;
+
+/// `v4/openim/authkey` `{}` → `IpList`, `AuthKey`, `ExpireTime`: what the SDK would build voice
+/// and file download URLs from (`http://<IpList[0]>/asn.com/stddownload_common_file?authkey=…`).
+/// The emulator serves no downloads; the address is its own (from the request's `Host`), so such
+/// a URL reaches it and gets a plain 404 instead of going out to the internet.
+fn auth_key(app: &App, headers: &HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or("127.0.0.1");
+    ok(json!({"IpList": [host], "AuthKey": app.token(), "ExpireTime": AUTH_KEY_LIFETIME}))
+}
+
+/// A big-group poll that fails is answered when its hold is over, like one with nothing to
+/// deliver, not at once. The 2019 SDK polls again immediately after any error reply and never
+/// gives up on one (docs/webim-protocol.md 5.4): an immediate answer to a kicked session, a
+/// stale `Key` or an `a2` from before an emulator restart would make a 2019 page spin hundreds
+/// of requests a second. (The C2C poll still reports a kick at once.)
+async fn failed_group_poll(deadline: tokio::time::Instant, code: i64, info: &str) -> Response {
+    tokio::time::sleep_until(deadline).await;
+    fail(code, info)
+}
+
 async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
     let key = str_field(body, "Key").to_string();
     let start_seq = crate::as_u64(body.get("StartSeq")).unwrap_or(0);
@@ -539,41 +838,54 @@ async fn group_poll(app: &App, a2: &str, body: &Value) -> Response {
     let hold_secs = app.cfg.im_hold.as_secs().max(1);
     let deadline = tokio::time::Instant::now() + hold;
     loop {
-        let (mut rx, start) = {
+        // Decided under the lock, answered (or waited for) after it is released.
+        let next = {
             let st = app.lock();
             let im = &st.im;
-            let Some((gid, owner)) = im.keys.get(&key) else {
-                return fail(
+            let found = im
+                .keys
+                .get(&key)
+                .map(|(gid, owner)| (owner, im.groups.get(gid)));
+            let group = match found {
+                None => Err((
                     codes::GROUP_NO_PERMISSION,
                     "Key is not a member's LongPollingKey (logged out?)",
-                );
+                )),
+                Some((owner, _)) if owner != a2 => {
+                    Err((codes::GROUP_NO_PERMISSION, "Key belongs to another session"))
+                }
+                Some(_) if im.sessions.get(a2).is_none_or(|s| s.kicked) => {
+                    Err((codes::KICKED, "this account logged in elsewhere"))
+                }
+                Some((_, None)) => Err((codes::GROUP_NOT_FOUND, "the group is gone")),
+                Some((_, Some(group))) => Ok(group),
             };
-            if owner != a2 {
-                return fail(codes::GROUP_NO_PERMISSION, "Key belongs to another session");
-            }
-            if im.sessions.get(a2).is_none_or(|s| s.kicked) {
-                return fail(codes::KICKED, "this account logged in elsewhere");
-            }
-            let Some(group) = im.groups.get(gid) else {
-                return fail(codes::GROUP_NOT_FOUND, "the group is gone");
-            };
-            let start = if start_seq == 0 {
-                group.members.get(&key).copied().unwrap_or(group.next_seq)
-            } else {
-                start_seq
-            };
-            let msgs: Vec<Value> = group
-                .log
-                .iter()
-                .filter(|(seq, _)| *seq >= start)
-                .map(|(_, m)| m.clone())
-                .collect();
-            if !msgs.is_empty() {
+            group.map(|group| {
+                let start = if start_seq == 0 {
+                    group
+                        .members
+                        .get(&key)
+                        .map_or(group.next_seq, |m| m.start_seq)
+                } else {
+                    start_seq
+                };
+                let msgs: Vec<Value> = group
+                    .log
+                    .iter()
+                    .filter(|(seq, _)| *seq >= start)
+                    .map(|(_, m)| m.clone())
+                    .collect();
+                (group.tx.subscribe(), start, msgs, group.next_seq)
+            })
+        };
+        let (mut rx, start) = match next {
+            Ok((_, _, msgs, next_seq)) if !msgs.is_empty() => {
                 return ok(
-                    json!({"NextSeq": group.next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
+                    json!({"NextSeq": next_seq, "HoldTime": hold_secs, "Key": key, "RspMsgList": msgs}),
                 );
             }
-            (group.tx.subscribe(), start)
+            Ok((rx, start, _, _)) => (rx, start),
+            Err((code, info)) => return failed_group_poll(deadline, code, info).await,
         };
         if tokio::time::timeout_at(deadline, rx.changed())
             .await

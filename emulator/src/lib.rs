@@ -8,7 +8,8 @@
 //!   `<live-pusher>` / `<live-player>` (no real audio or video is involved): `/media/push`,
 //!   `/media/events`, `/media/stop`, `/media/kick`, `/media/play`.
 //! * [`im`]: the webim v4 calls the core makes (login, both long polls, AVChatRoom create/join,
-//!   C2C and group sends, logout), with real fan-out between the logged-in clients.
+//!   C2C and group sends, logout), with real fan-out between the logged-in clients, and the
+//!   [`profile`]s (nick, portrait) that Tencent's own webim SDK reads at login.
 //!
 //! Everything lives in memory; long polls are held for a bounded, configurable time.
 //! See `emulator/README.md`.
@@ -29,6 +30,7 @@ use usersig::v2::Signer;
 pub mod codes;
 pub mod im;
 pub mod media;
+pub mod profile;
 pub mod sig;
 
 /// What the emulator checks signatures with, and how long it holds long polls.
@@ -138,10 +140,15 @@ pub fn router(cfg: Config) -> Router {
         .route("/media/play", get(media::play))
         .route("/healthz", get(|| async { Json(json!({"ok": true})) }))
         .route("/{ver}/{service}/{cmd}", post(im::dispatch))
-        .fallback(|| async {
-            (
+        .fallback(|uri: axum::http::Uri| async move {
+            if uri.path().starts_with("/v4/") || uri.path().starts_with("/v1/") {
+                // A webim-looking URL that is not `/{ver}/{service}/{command}`: Tencent's answer
+                // to what it cannot route (HTTP 200).
+                return im::unknown_command(uri.path());
+            }
+            reply(
                 StatusCode::NOT_FOUND,
-                Json(json!({"error": "not_found", "message": "no such endpoint (see emulator/README.md)"})),
+                json!({"error": "not_found", "message": "no such endpoint (see emulator/README.md)"}),
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

@@ -526,6 +526,22 @@ async fn im_login_groups_and_fan_out() {
         .unwrap();
     let v = a.call("v4", "openim", "longpolling", c2c_poll).await;
     assert_eq!(v["ErrorCode"], 91101, "{v}");
+    // The big-group poll tells only when its hold is over: the 2019 SDK re-polls at once after
+    // any error and does not stop for 91101, so an immediate answer would make it spin.
+    let asked = std::time::Instant::now();
+    let v = a
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            poll(&keys[0], 0),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 91101, "{v}");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(550),
+        "held for the 600 ms hold"
+    );
 
     // Logout ends the session.
     assert_eq!(
@@ -542,6 +558,516 @@ async fn im_login_groups_and_fan_out() {
         b.call("v4", "openim", "getmsg", json!({})).await["ErrorCode"],
         60004
     );
-    let v = b.call("v4", "openim", "nosuchcommand", json!({})).await;
-    assert_eq!(v["ErrorCode"], 60002);
+    // A big-group poll after logout (or after an emulator restart) fails when its hold is over.
+    let asked = std::time::Instant::now();
+    let v = b
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            poll(&keys[1], 0),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 60004, "{v}");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(550),
+        "held for the 600 ms hold"
+    );
+    // So does one with a Key that is no member's, from a live session.
+    let asked = std::time::Instant::now();
+    let v = c
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            poll("no-such-key", 0),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 10007, "{v}");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(550),
+        "held for the 600 ms hold"
+    );
+    // A command the emulator does not know: HTTP 200 and Tencent's error body, as the real
+    // service answers what it cannot route.
+    let (status, v) = http(
+        &emu.addr,
+        "POST",
+        &format!("/v4/openim/nosuchcommand?sdkappid={APP}&{}", c.auth),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (v["ActionStatus"].clone(), v["ErrorCode"].clone()),
+        (json!("FAIL"), json!(60002)),
+        "{v}"
+    );
+    assert!(v["ErrorInfo"]
+        .as_str()
+        .is_some_and(|s| s.contains("v4/openim/nosuchcommand")));
+    // Also for a webim-looking URL of another shape; the emulator's own paths still say 404.
+    for path in ["/v4/openim", "/v1/a/b/c/d"] {
+        let (status, v) = http(&emu.addr, "POST", path, Some(&json!({}))).await;
+        assert_eq!(
+            (status, v["ErrorCode"].clone()),
+            (200, json!(60002)),
+            "{path}: {v}"
+        );
+        assert_eq!(v["ActionStatus"], "FAIL");
+    }
+    let (status, _) = http(&emu.addr, "GET", "/nosuchpath", None).await;
+    assert_eq!(status, 404);
+}
+
+/// The login sequence of Tencent's 2019 webim SDK (1.7.0) reads the profile right after login:
+/// body and tags as it sends them.
+fn own_profile_query(user: &str) -> Value {
+    json!({"From_Account": user, "To_Account": [user],
+           "TagList": ["Tag_Profile_IM_Nick", "Tag_Profile_IM_Image"]})
+}
+
+#[tokio::test]
+async fn profiles_set_get_and_nick_on_group_messages() {
+    let emu = start().await;
+    let mut a = ImClient::login(&emu, "alice", &emu.sig("alice"))
+        .await
+        .unwrap();
+    let mut b = ImClient::login(&emu, "bob", &emu.sig("bob")).await.unwrap();
+
+    // Nothing set yet: both tags come back empty, nothing failed (the SDK's login goes on).
+    let v = a
+        .call("v4", "profile", "portrait_get", own_profile_query("alice"))
+        .await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "ErrorDisplay": "",
+               "Fail_Account": [],
+               "UserProfileItem": [{"To_Account": "alice", "ResultCode": 0, "ResultInfo": "",
+                   "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": ""},
+                                   {"Tag": "Tag_Profile_IM_Image", "Value": ""}]}]})
+    );
+
+    // webim.setProfilePortrait's body.
+    let nick = "Alice 爱丽丝 🌸";
+    let set = json!({"From_Account": "alice", "ProfileItem": [
+        {"Tag": "Tag_Profile_IM_Nick", "Value": nick},
+        {"Tag": "Tag_Profile_IM_Image", "Value": "https://example.com/a.png"}]});
+    let v = a.call("v4", "profile", "portrait_set", set).await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "ErrorDisplay": ""})
+    );
+
+    // Another account reads it, and an unknown account fails (as the SDK's login would).
+    let v = b
+        .call(
+            "v4",
+            "profile",
+            "portrait_get",
+            json!({"From_Account": "bob", "To_Account": ["alice", "nobody"],
+                   "TagList": ["Tag_Profile_IM_Nick", "Tag_Profile_IM_Image", "Tag_Profile_IM_Level"]}),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["Fail_Account"], json!(["nobody"]));
+    assert_eq!(
+        v["UserProfileItem"][0],
+        json!({"To_Account": "alice", "ResultCode": 0, "ResultInfo": "", "ProfileItem": [
+            {"Tag": "Tag_Profile_IM_Nick", "Value": nick},
+            {"Tag": "Tag_Profile_IM_Image", "Value": "https://example.com/a.png"},
+            {"Tag": "Tag_Profile_IM_Level", "Value": 0}]})
+    );
+    assert_eq!(v["UserProfileItem"][1]["To_Account"], "nobody");
+    assert_eq!(v["UserProfileItem"][1]["ResultCode"], 40003);
+    assert_eq!(v["UserProfileItem"][1]["ProfileItem"], json!([]));
+
+    // Refusals, each leaving the profile as it was.
+    let refusals: [(&str, Value, i64); 7] = [
+        (
+            "another account's profile",
+            json!({"From_Account": "bob", "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "x"}]}),
+            40004,
+        ),
+        (
+            "no items",
+            json!({"From_Account": "alice", "ProfileItem": []}),
+            40001,
+        ),
+        (
+            "unknown tag",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "y"}, {"Tag": "Nick", "Value": "y"}]}),
+            40009,
+        ),
+        (
+            "nick not a string",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": 5}]}),
+            40610,
+        ),
+        (
+            "level not a number",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Level", "Value": "5"}]}),
+            40610,
+        ),
+        (
+            "value over 500 bytes",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "字".repeat(167)}]}),
+            40601,
+        ),
+        (
+            "no Value",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_IM_Nick"}]}),
+            40001,
+        ),
+    ];
+    for (what, body, code) in refusals {
+        let v = a.call("v4", "profile", "portrait_set", body).await;
+        assert_eq!(
+            (v["ActionStatus"].clone(), v["ErrorCode"].clone()),
+            (json!("FAIL"), json!(code)),
+            "{what}: {v}"
+        );
+        assert!(
+            v["ErrorInfo"].as_str().is_some_and(|s| !s.is_empty()),
+            "{what}: {v}"
+        );
+    }
+    let v = a
+        .call("v4", "profile", "portrait_get", own_profile_query("alice"))
+        .await;
+    assert_eq!(
+        v["UserProfileItem"][0]["ProfileItem"][0]["Value"], nick,
+        "{v}"
+    );
+    for (what, body) in [
+        ("no To_Account", json!({"TagList": ["Tag_Profile_IM_Nick"]})),
+        ("no TagList", json!({"To_Account": ["alice"]})),
+        (
+            "a number account",
+            json!({"To_Account": [7], "TagList": ["Tag_Profile_IM_Nick"]}),
+        ),
+    ] {
+        let v = a.call("v4", "profile", "portrait_get", body).await;
+        assert_eq!(v["ErrorCode"], 40001, "{what}: {v}");
+    }
+    let v = a
+        .call(
+            "v4",
+            "profile",
+            "portrait_get",
+            json!({"To_Account": ["alice"], "TagList": ["Tag_Profile_IM_Nick", "Tag_Nick"]}),
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 40009, "{v}");
+
+    // Custom tags are kept too.
+    let v = a
+        .call(
+            "v4",
+            "profile",
+            "portrait_set",
+            json!({"ProfileItem": [{"Tag": "Tag_Profile_Custom_seat", "Value": 3}]}),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    let v = b
+        .call(
+            "v4",
+            "profile",
+            "portrait_get",
+            json!({"To_Account": ["alice"], "TagList": ["Tag_Profile_Custom_seat"]}),
+        )
+        .await;
+    assert_eq!(
+        v["UserProfileItem"][0]["ProfileItem"],
+        json!([{"Tag": "Tag_Profile_Custom_seat", "Value": 3}])
+    );
+
+    // The nick travels on group messages as GroupInfo.From_AccountNick; without one it is empty
+    // (the SDK then shows the account).
+    let room = ROOM.to_string();
+    let create = json!({"Type": "AVChatRoom", "Name": room, "MemberList": [], "GroupId": room,
+                        "Owner_Account": "alice", "ApplyJoinOption": "FreeAccess"});
+    assert_eq!(
+        a.call("v4", "group_open_http_svc", "create_group", create)
+            .await["ErrorCode"],
+        0
+    );
+    let mut keys = Vec::new();
+    for c in [&mut a, &mut b] {
+        let v = c
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "apply_join_group",
+                json!({"GroupId": room}),
+            )
+            .await;
+        keys.push(v["LongPollingKey"].as_str().unwrap().to_string());
+    }
+    for (c, who) in [(&mut a, "alice"), (&mut b, "bob")] {
+        let send = json!({"GroupId": room, "From_Account": who, "Random": 1, "MsgPriority": "COMMON",
+            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("hi from {who}")}}]});
+        let v = c
+            .call("v4", "group_open_http_svc", "send_group_msg", send)
+            .await;
+        assert_eq!(v["ActionStatus"], "OK", "{v}");
+    }
+    let v = b
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            json!({"StartSeq": 0, "HoldTime": 90, "Key": keys[1]}),
+        )
+        .await;
+    let list = v["RspMsgList"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{v}");
+    assert_eq!(
+        list[0]["GroupInfo"],
+        json!({"GroupName": room, "From_AccountNick": nick, "To_Account": ""})
+    );
+    assert_eq!(list[1]["From_Account"], "bob");
+    assert_eq!(list[1]["GroupInfo"]["From_AccountNick"], "");
+
+    // The profile outlives the session: a new login reads the same nick.
+    let mut a2 = ImClient::login(&emu, "alice", &emu.sig("alice"))
+        .await
+        .unwrap();
+    let v = a2
+        .call("v4", "profile", "portrait_get", own_profile_query("alice"))
+        .await;
+    assert_eq!(
+        v["UserProfileItem"][0]["ProfileItem"][0]["Value"], nick,
+        "{v}"
+    );
+}
+
+/// The rest of the 2019 SDK's login sequence (joined groups, download auth key), its quality
+/// reports, and group message priorities as it reads them.
+#[tokio::test]
+async fn sdk_login_sequence_joined_groups_authkey_and_priorities() {
+    let emu = start().await;
+    let mut a = ImClient::login(&emu, "alice", &emu.sig("alice"))
+        .await
+        .unwrap();
+    let mut b = ImClient::login(&emu, "bob", &emu.sig("bob")).await.unwrap();
+
+    // The SDK's own body (GroupType and SelfInfoFilter are undefined there, so absent).
+    let sdk_query = json!({"Member_Account": "alice", "Limit": 1000, "Offset": 0,
+                           "ResponseFilter": {"GroupBaseInfoFilter": ["NextMsgSeq"]}});
+    let v = a
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            sdk_query.clone(),
+        )
+        .await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "TotalCount": 0, "GroupIdList": []})
+    );
+
+    // webim's download ticket.
+    let v = a.call("v4", "openim", "authkey", json!({})).await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["IpList"], json!([emu.addr]), "the emulator's own address");
+    assert_eq!(v["AuthKey"].as_str().map(str::len), Some(32), "{v}");
+    assert_eq!(v["ExpireTime"], 86_400);
+    let other = b.call("v4", "openim", "authkey", json!({})).await;
+    assert_ne!(other["AuthKey"], v["AuthKey"]);
+
+    // Quality reports are accepted (the SDK ignores the answer).
+    let report = json!({"EvtItems": [{"UniqKey": "0123456789_1700000000_42", "EventId": 1,
+        "ReportTime": 1_700_000_000, "MsgCmdErrorCode": {"Code": 0, "ErrMsg": ""}}],
+        "MainVersion": "1.7.0", "Version": "0"});
+    let v = a.call("v4", "imopenstat", "web_report", report).await;
+    assert_eq!(
+        v,
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+    );
+
+    // After joining two rooms: AVChatRoom groups are listed only when asked for by type.
+    for room in ["room-b", "room-a"] {
+        let create = json!({"Type": "AVChatRoom", "Name": format!("{room} name"), "MemberList": [],
+                            "GroupId": room, "Owner_Account": "bob", "ApplyJoinOption": "FreeAccess"});
+        assert_eq!(
+            b.call("v4", "group_open_http_svc", "create_group", create)
+                .await["ErrorCode"],
+            0
+        );
+    }
+    let mut keys = Vec::new();
+    for (alice, room) in [(true, "room-a"), (true, "room-b"), (false, "room-a")] {
+        let c = if alice { &mut a } else { &mut b };
+        let v = c
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "apply_join_group",
+                json!({"GroupId": room}),
+            )
+            .await;
+        keys.push(v["LongPollingKey"].as_str().unwrap().to_string());
+    }
+    let v = a
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            sdk_query,
+        )
+        .await;
+    assert_eq!(
+        (v["TotalCount"].clone(), v["GroupIdList"].clone()),
+        (json!(0), json!([]))
+    );
+
+    let send = |priority: Value| {
+        json!({"GroupId": "room-a", "From_Account": "alice", "Random": 3, "MsgPriority": priority,
+               "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "p"}}]})
+    };
+    for name in ["COMMON", "REDPACKET", "LOVEMSG"] {
+        let v = a
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "send_group_msg",
+                send(json!(name)),
+            )
+            .await;
+        assert_eq!(v["ActionStatus"], "OK", "{name}: {v}");
+    }
+    let mut no_priority = send(json!(null));
+    no_priority.as_object_mut().unwrap().remove("MsgPriority");
+    let v = a
+        .call("v4", "group_open_http_svc", "send_group_msg", no_priority)
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    for bad in [json!("TIP"), json!(2), json!("common")] {
+        let v = a
+            .call(
+                "v4",
+                "group_open_http_svc",
+                "send_group_msg",
+                send(bad.clone()),
+            )
+            .await;
+        assert_eq!(v["ErrorCode"], 10004, "{bad}: {v}");
+    }
+    let v = b
+        .call(
+            "v1",
+            "group_open_long_polling_http_noauth_svc",
+            "get_msg",
+            json!({"StartSeq": 0, "HoldTime": 90, "Key": keys[2]}),
+        )
+        .await;
+    let priorities: Vec<Value> = v["RspMsgList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["MsgPriority"].clone())
+        .collect();
+    assert_eq!(priorities, [json!(2), json!(1), json!(3), json!(2)], "{v}");
+
+    let full = json!({"Member_Account": "alice", "GroupType": "AVChatRoom",
+        "ResponseFilter": {"GroupBaseInfoFilter": ["Type", "Name", "Owner_Account", "NextMsgSeq", "MemberNum", "NoSuchField"],
+                           "SelfInfoFilter": ["Role", "JoinTime"]}});
+    let v = a
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            full.clone(),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["TotalCount"], 2);
+    let list = v["GroupIdList"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let join_time = list[0]["SelfInfo"]["JoinTime"].as_u64().unwrap();
+    assert!(join_time.abs_diff(usersig::unix_now()) < 60, "{v}");
+    assert_eq!(
+        list[0],
+        json!({"GroupId": "room-a", "Type": "AVChatRoom", "Name": "room-a name", "Owner_Account": "bob",
+               "NextMsgSeq": 5, "MemberNum": 2, "SelfInfo": {"Role": "Member", "JoinTime": join_time}})
+    );
+    assert_eq!(list[1]["GroupId"], "room-b");
+    assert_eq!(list[1]["NextMsgSeq"], 1);
+    assert_eq!(list[1]["MemberNum"], 1);
+
+    // Paging: Limit and Offset cut the list, TotalCount stays.
+    let mut page = full.clone();
+    page["Limit"] = json!(1);
+    page["Offset"] = json!(1);
+    page["ResponseFilter"] = json!({});
+    let v = a
+        .call("v4", "group_open_http_svc", "get_joined_group_list", page)
+        .await;
+    assert_eq!(v["TotalCount"], 2);
+    assert_eq!(v["GroupIdList"], json!([{"GroupId": "room-b"}]));
+
+    // Bob owns room-a; only the account itself may ask; bad shapes are refused.
+    let mut bobs = full.clone();
+    bobs["Member_Account"] = json!("bob");
+    let v = b
+        .call(
+            "v4",
+            "group_open_http_svc",
+            "get_joined_group_list",
+            bobs.clone(),
+        )
+        .await;
+    assert_eq!(v["GroupIdList"][0]["SelfInfo"]["Role"], "Owner", "{v}");
+    assert_eq!(v["TotalCount"], 1, "bob joined room-a only");
+    let v = a
+        .call("v4", "group_open_http_svc", "get_joined_group_list", bobs)
+        .await;
+    assert_eq!(v["ErrorCode"], 10007, "{v}");
+    for (what, body) in [
+        ("no Member_Account", json!({"GroupType": "AVChatRoom"})),
+        (
+            "unknown GroupType",
+            json!({"Member_Account": "alice", "GroupType": "Room"}),
+        ),
+        (
+            "Limit not a number",
+            json!({"Member_Account": "alice", "Limit": "all"}),
+        ),
+        (
+            "Limit over 5000",
+            json!({"Member_Account": "alice", "Limit": 5001}),
+        ),
+    ] {
+        let v = a
+            .call("v4", "group_open_http_svc", "get_joined_group_list", body)
+            .await;
+        assert_eq!(v["ErrorCode"], 10004, "{what}: {v}");
+    }
+
+    // Logging out ends the memberships: the list follows.
+    b.call(
+        "v4",
+        "openim",
+        "longpollinglogout",
+        json!({"LongPollingId": null}),
+    )
+    .await;
+    let v = a
+        .call("v4", "group_open_http_svc", "get_joined_group_list", full)
+        .await;
+    assert_eq!(v["GroupIdList"][0]["MemberNum"], 1, "{v}");
+
+    // Every one of these needs a live session, like the rest of webim.
+    for (service, cmd) in [
+        ("openim", "authkey"),
+        ("imopenstat", "web_report"),
+        ("group_open_http_svc", "get_joined_group_list"),
+        ("profile", "portrait_get"),
+    ] {
+        let v = b.call("v4", service, cmd, json!({})).await;
+        assert_eq!(v["ErrorCode"], 60004, "{service}/{cmd}: {v}");
+    }
 }

@@ -9,7 +9,7 @@ const ERRORS = {
   '-8': 'The room is full for this layout.',
   '-9': 'The room signature could not be obtained.',
   '-10': 'Joining the room failed.',
-  '-11': 'The component\'s wasm core failed to load or crashed.'
+  '-11': 'The component\'s wasm core failed to load (it needs WeChat base library 2.14.0 or newer: update WeChat) or crashed.'
 };
 // After these the component has left the room (or, -11, cannot work): leave the page too.
 const FATAL = [-4, -5, -6, -9, -10, -11];
