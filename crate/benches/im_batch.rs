@@ -44,12 +44,21 @@ fn online(room: &mut Room) -> u32 {
     let out = send(room, json!({"call": "start"}));
     let login = request_id(&out, "/openim/login");
     let reply = ok(json!({"TinyId": 144115212345678901u64, "A2Key": "a2"}));
-    let out = send(room, json!({"reply": {"id": login, "status": 200, "data": reply}}));
+    let out = send(
+        room,
+        json!({"reply": {"id": login, "status": 200, "data": reply}}),
+    );
     let create = request_id(&out, "/create_group");
-    let out = send(room, json!({"reply": {"id": create, "status": 200, "data": ok(json!({}))}}));
+    let out = send(
+        room,
+        json!({"reply": {"id": create, "status": 200, "data": ok(json!({}))}}),
+    );
     let join = request_id(&out, "/apply_join_group");
     let reply = ok(json!({"JoinedStatus": "JoinedSuccess", "LongPollingKey": "key-1"}));
-    let out = send(room, json!({"reply": {"id": join, "status": 200, "data": reply}}));
+    let out = send(
+        room,
+        json!({"reply": {"id": join, "status": 200, "data": reply}}),
+    );
     request_id(&out, "/get_msg")
 }
 

@@ -141,7 +141,10 @@ mod tests {
                     let new_size = 1 + random(5000);
                     let q = a.realloc(p, layout, new_size);
                     let kept = layout.size().min(new_size);
-                    assert!((0..kept).all(|i| *q.add(i) == fill), "realloc kept the bytes");
+                    assert!(
+                        (0..kept).all(|i| *q.add(i) == fill),
+                        "realloc kept the bytes"
+                    );
                     let layout = Layout::from_size_align(new_size, layout.align()).unwrap();
                     std::ptr::write_bytes(q, fill, new_size);
                     live.push((q, layout, fill));
@@ -157,10 +160,15 @@ mod tests {
                 }
             }
         }
-        let mut spans: Vec<(usize, usize)> =
-            live.iter().map(|(p, l, _)| (*p as usize, *p as usize + l.size())).collect();
+        let mut spans: Vec<(usize, usize)> = live
+            .iter()
+            .map(|(p, l, _)| (*p as usize, *p as usize + l.size()))
+            .collect();
         spans.sort();
-        assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "no two blocks overlap");
+        assert!(
+            spans.windows(2).all(|w| w[0].1 <= w[1].0),
+            "no two blocks overlap"
+        );
         // 20,000 steps of up to 5 KB fit in 40 pages only because freed blocks are reused.
     }
 }

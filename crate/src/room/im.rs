@@ -756,7 +756,10 @@ impl Room {
         if body.as_array().is_none_or(|b| b.is_empty()) {
             return None;
         }
-        let nick = match item.get_mut("GroupInfo").map(|g| g.take("From_AccountNick")) {
+        let nick = match item
+            .get_mut("GroupInfo")
+            .map(|g| g.take("From_AccountNick"))
+        {
             Some(Json::Str(nick)) if !nick.is_empty() => nick,
             _ => from.clone(),
         };
