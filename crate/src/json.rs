@@ -31,6 +31,8 @@ impl Json {
             text,
             src: text.as_bytes(),
             at: 0,
+            items: Vec::new(),
+            fields: Vec::new(),
         };
         let value = p.value(0)?;
         p.space();
@@ -217,6 +219,11 @@ struct Parser<'a> {
     text: &'a str,
     src: &'a [u8],
     at: usize,
+    /// Elements and fields of the arrays and objects being parsed, innermost last: each array or
+    /// object is moved out into one allocation of its exact size when it ends, instead of
+    /// growing a vector of its own step by step.
+    items: Vec<Json>,
+    fields: Vec<(String, Json)>,
 }
 
 impl Parser<'_> {
@@ -265,16 +272,17 @@ impl Parser<'_> {
             Some(b'"') => self.string().map(Json::Str),
             Some(b'[') => {
                 self.at += 1;
-                let mut items = Vec::new();
+                let base = self.items.len();
                 self.space();
                 if self.eat(b']') {
-                    return Ok(Json::Arr(items));
+                    return Ok(Json::Arr(Vec::new()));
                 }
                 loop {
-                    items.push(self.value(depth + 1)?);
+                    let item = self.value(depth + 1)?;
+                    self.items.push(item);
                     self.space();
                     if self.eat(b']') {
-                        return Ok(Json::Arr(items));
+                        return Ok(Json::Arr(self.items.split_off(base)));
                     }
                     if !self.eat(b',') {
                         return Err(self.fail("expected ',' or ']'"));
@@ -283,10 +291,10 @@ impl Parser<'_> {
             }
             Some(b'{') => {
                 self.at += 1;
-                let mut fields: Vec<(String, Json)> = Vec::new();
+                let base = self.fields.len();
                 self.space();
                 if self.eat(b'}') {
-                    return Ok(Json::Obj(fields));
+                    return Ok(Json::Obj(Vec::new()));
                 }
                 loop {
                     self.space();
@@ -300,13 +308,14 @@ impl Parser<'_> {
                     }
                     let value = self.value(depth + 1)?;
                     // Like JSON.parse: a repeated key keeps the last value.
+                    let fields = self.fields.get_mut(base..).unwrap_or_default();
                     match fields.iter_mut().find(|(k, _)| *k == key) {
                         Some(field) => field.1 = value,
-                        None => fields.push((key, value)),
+                        None => self.fields.push((key, value)),
                     }
                     self.space();
                     if self.eat(b'}') {
-                        return Ok(Json::Obj(fields));
+                        return Ok(Json::Obj(self.fields.split_off(base)));
                     }
                     if !self.eat(b',') {
                         return Err(self.fail("expected ',' or '}'"));
@@ -364,19 +373,27 @@ impl Parser<'_> {
         Ok(n)
     }
 
+    /// Skips the bytes a string holds as they are; the text of that run.
+    fn run(&mut self) -> &str {
+        let start = self.at;
+        let rest = self.src.get(start..).unwrap_or_default();
+        self.at += rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(rest.len());
+        // The run stops only at ASCII bytes, so it ends on a char boundary.
+        self.text.get(start..self.at).unwrap_or_default()
+    }
+
     fn string(&mut self) -> Result<String, String> {
         self.at += 1; // the opening quote
-        let mut out = String::new();
+        let first = self.run();
+        // Most strings have no escape: one allocation of the exact size.
+        let mut out = first.to_string();
+        if self.eat(b'"') {
+            return Ok(out);
+        }
         loop {
-            let start = self.at;
-            while let Some(&b) = self.src.get(self.at) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.at += 1;
-            }
-            // The run stops only at ASCII bytes, so it ends on a char boundary.
-            out.push_str(self.text.get(start..self.at).unwrap_or_default());
             match self.src.get(self.at) {
                 None => return Err(self.fail("unterminated string")),
                 Some(b'"') => {
@@ -425,6 +442,8 @@ impl Parser<'_> {
                         }
                         _ => return Err(self.fail("invalid escape")),
                     }
+                    let run = self.run();
+                    out.push_str(run);
                 }
                 Some(_) => return Err(self.fail("control character in string")),
             }
