@@ -266,7 +266,7 @@ export interface MsgSession {
   name(): string | number
 }
 export interface Msg {
-  sess: { type: SessionType; id: string | number; name?: string | number }
+  sess: { type: SessionType; id: string | number; name: string | number }
   /** group: 0 common, 1 like, 2 tip, 3 red packet; C2C: 0. */
   subType: number
   fromAccount: string
@@ -337,8 +337,8 @@ export interface GroupTipContent {
   userIdList: string[]
   groupInfoList: GroupInfoItem[]
   memberInfoList: MemberInfoItem[]
-  /** Set for joins and quits. */
-  groupMemberNum?: number
+  /** Set for joins and quits; null otherwise (as 2019). */
+  groupMemberNum: number | null
   getOpType(): GroupTipType
   getOpUserId(): string
   getGroupId(): string
@@ -346,7 +346,7 @@ export interface GroupTipContent {
   getUserIdList(): string[]
   getGroupInfoList(): GroupInfoItem[]
   getMemberInfoList(): MemberInfoItem[]
-  getGroupMemberNum(): number | undefined
+  getGroupMemberNum(): number | null
 }
 export type TextElem = ElemOf<'TIMTextElem', TextContent>
 export type CustomElem = ElemOf<'TIMCustomElem', CustomContent>

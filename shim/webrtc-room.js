@@ -129,7 +129,11 @@ function apply (comp, out) {
     else if (op.callback) callback(rt, op.callback, op.ok, op.args)
   })
   if (out.data) comp.setData(out.data)
-  ;(out.events || []).forEach(e => comp.triggerEvent(e.name, e.detail))
+  ;(out.events || []).forEach(e => {
+    const d = e.detail
+    if (/msg_notify$/.test(d.tag)) d.detail.forEach(webimMsg)
+    comp.triggerEvent(e.name, d)
+  })
 }
 
 function request (comp, req) {
@@ -155,7 +159,7 @@ function request (comp, req) {
 }
 
 // A method's function arguments (the send methods' succ, fail) stay here; the core names them
-// by `cb` and answers with exactly one callback op.
+// by `cb` and answers with exactly one callback op; a send's succ gets the message sent.
 const call = name => function () {
   const args = Array.prototype.slice.call(arguments)
   const fns = args.filter(a => typeof a === 'function')
@@ -172,7 +176,39 @@ function callback (rt, id, ok, args) {
   const fns = rt.callbacks[id]
   delete rt.callbacks[id]
   const fn = fns && fns[ok ? 0 : 1]
-  if (typeof fn === 'function') fn.apply(null, args)
+  if (typeof fn === 'function') fn.apply(null, args.map(webimMsg))
+}
+
+// ----- webim accessors -----
+// 2019 pages read messages through webim's methods (msg.getFromAccount(), getSession().type(),
+// elem.getContent().getText(), ...). The core sends 2019's Msg fields as plain data; webimMsg gives
+// those objects shared prototypes (no closures per message) and is the one place that knows the
+// core's message format. getX() returns field x (getType() of a message: its subType).
+function accessors (names, proto) {
+  names.split(' ').forEach(n => {
+    const field = n[3].toLowerCase() + n.slice(4)
+    proto[n] = function () { return this[field] }
+  })
+  return proto
+}
+function Session (impl) { this._impl = impl }
+['type', 'id', 'name'].forEach(k => { Session.prototype[k] = function () { return this._impl[k] } })
+const MSG = accessors('getSubType getFromAccount getFromAccountNick getIsSend getSeq getTime getRandom getElems', {
+  getType () { return this.subType },
+  getSession () { return new Session(this.sess) }
+})
+// Everything inside a message (elements, contents, a tip's group-info and member-info items)
+// shares one prototype: its objects never have two fields an accessor could mix up.
+const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
+  'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
+const give = Object.setPrototypeOf
+function webimMsg (m) {
+  if (!m || !m.elems) return m
+  give(m, MSG).elems.forEach(e => {
+    const c = give(e, PART).content
+    if (c && typeof c === 'object') [c].concat(c.groupInfoList || [], c.memberInfoList || []).forEach(p => give(p, PART))
+  })
+  return m
 }
 
 // Callbacks the core can no longer answer (it failed, or never loaded) fail with -4.

@@ -125,25 +125,49 @@ test('enableIM: group text (Chinese + emoji) and custom messages A→B, and a C2
   const got = groupTexts().find((m) => m.elems[0].type === 'TIMTextElem')
   assert.equal(got.elems[0].content.text, text)
   assert.equal(got.fromAccount, 'im-alice')
-  assert.deepEqual(got.sess, {type: 'GROUP', id: String(roomID)})
+  assert.deepEqual({...got.sess}, {type: 'GROUP', id: String(roomID), name: String(roomID)})
   assert.equal(got.isSend, false)
 
   const custom = {data: JSON.stringify({cmd: 'raise-hand', who: '张三'}), desc: '举手 ✋', ext: 'x'}
   await send(a, 'sendGroupCustomMsg', custom)
   await env.waitFor(() => groupTexts().some((m) => m.elems[0].type === 'TIMCustomElem'), {timeout: 10000, what: 'bob gets the custom message'})
   const c = groupTexts().find((m) => m.elems[0].type === 'TIMCustomElem')
-  assert.deepEqual(c.elems[0].content, custom)
+  assert.deepEqual({...c.elems[0].content}, custom)
 
   const dm = '私信 😀 ok'
   await send(b, 'sendC2CTextMsg', 'im-alice', dm)
   await env.waitFor(() => imOf(a, 'msg_notify').length, {timeout: 10000, what: 'alice gets the C2C text'})
   const m = imOf(a, 'msg_notify')[0].detail[0]
   assert.equal(m.elems[0].content.text, dm)
-  assert.deepEqual(m.sess, {type: 'C2C', id: 'im-bob'})
+  assert.deepEqual({...m.sess}, {type: 'C2C', id: 'im-bob', name: 'im-bob'})
   assert.equal(m.fromAccount, 'im-bob')
   // The sender's own group messages come back on its big-group poll too (as with Tencent).
   await env.waitFor(() => imOf(a, 'big_group_msg_notify').flatMap((e) => e.detail).some((x) => x.isSend), {timeout: 10000, what: 'alice sees her own group message'})
   assert.deepEqual(imOf(a, 'kicked'), [])
+})
+
+test('enableIM: the nick a page sets (userName) shows on the other page\'s messages; login_event carries it', {timeout: 40000}, async () => {
+  const roomID = newRoom()
+  const nick = '爱丽丝 🌸'
+  const a = await join('nick-alice', roomID, {props: {enableIM: true, userName: nick}})
+  const b = await join('nick-bob', roomID, {props: {enableIM: true, userName: 'Bob'}})
+  for (const p of [a, b]) {
+    await env.waitFor(() => imOf(p, 'join_group_event').length, {timeout: 10000, what: `${p.userID} joined the IM group`})
+  }
+  assert.deepEqual(imOf(a, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, nick]])
+  assert.deepEqual(imOf(b, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, 'Bob']])
+  await send(a, 'sendGroupTextMsg', '大家好')
+  await send(b, 'sendGroupTextMsg', 'hi')
+  const from = (p, user) => imOf(p, 'big_group_msg_notify').flatMap((e) => e.detail).find((m) => m.getFromAccount() === user)
+  await env.waitFor(() => from(b, 'nick-alice') && from(a, 'nick-bob'), {timeout: 10000, what: 'each gets the other\'s message'})
+  assert.equal(from(b, 'nick-alice').getFromAccountNick(), nick)
+  assert.equal(from(b, 'nick-alice').fromAccountNick, nick)
+  assert.equal(from(a, 'nick-bob').getFromAccountNick(), 'Bob')
+  // The nick is the server's profile: alice on another component, without userName, reads it back.
+  await a.room.call('exitRoom')
+  const again = await join('nick-alice', roomID, {props: {enableIM: true}})
+  await env.waitFor(() => imOf(again, 'login_event').length, {timeout: 10000, what: 'alice logged in again'})
+  assert.deepEqual(imOf(again, 'login_event').map((e) => [e.code, e.detail.identifierNick]), [[0, nick]])
 })
 
 test('a forged userSig is refused by the emulator: RoomEvent error -9, nothing pushed', {timeout: 20000}, async () => {

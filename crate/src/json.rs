@@ -49,13 +49,6 @@ impl Json {
         }
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
-        match self {
-            Json::Obj(fields) => fields.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
     /// Moves the value of `key` out (leaving null in its place): no copy of a big subtree.
     pub fn take(&mut self, key: &str) -> Json {
         match self {
@@ -148,11 +141,19 @@ impl fmt::Display for Json {
 }
 
 /// Builds an object from `(key, value)` pairs, in order.
-pub fn obj<const N: usize>(fields: [(&str, Json); N]) -> Json {
+#[inline(always)]
+pub fn obj<const N: usize>(mut fields: [(&str, Json); N]) -> Json {
+    obj_from(&mut fields)
+}
+
+// One copy for every field count: a generic body per count (and per call site, once inlined)
+// cost kilobytes of wasm.
+#[inline(never)]
+fn obj_from(fields: &mut [(&str, Json)]) -> Json {
     Json::Obj(
         fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
+            .iter_mut()
+            .map(|(k, v)| (k.to_string(), std::mem::take(v)))
             .collect(),
     )
 }

@@ -12,6 +12,10 @@
 //   im.next('create_group', {ErrorCode: 10021})       // one-shot scripted reply (see next())
 //   im.timeOutPolls('a'); im.failPolls('a', 'c2c', {transport: 'request:fail timeout'}); im.kick('a')
 //   im.groupSystem('1234', 255, {UserDefinedField: 'x'}); im.groupInfoChange('1234', {GroupName: 'n'})
+//   im.groupTip('1234', {OpType: 1, List_Account: ['b'], MemberNum: 2}); im.pollTimeout = 30
+//
+// It also checks getmsg continuation (Cookie "" first, then the last reply's Cookie; SyncFlag
+// echoed while the server says 1) and that longpolling asks for the Timeout it last gave.
 //
 // Long polls are held (left pending) until there is something for that user, or a test times
 // them out / fails them. Every reply goes out through PendingRequest.respond / fail, i.e. after a
@@ -35,7 +39,13 @@ const COMMANDS = {
   quit_group: ['v4', 'group_open_http_svc'],
   send_group_msg: ['v4', 'group_open_http_svc'],
   get_msg: ['v1', 'group_open_long_polling_http_noauth_svc'],
+  portrait_get: ['v4', 'profile'],
+  portrait_set: ['v4', 'profile'],
 }
+const NICK = 'Tag_Profile_IM_Nick'
+const IMAGE = 'Tag_Profile_IM_Image'
+// MsgPriority of an ordinary group message in the big-group poll (webim: 1 red packet, 2 common, 3 like).
+const COMMON = 2
 const LOGIN_KEYS = ['websdkappid', 'v', 'identifier', 'usersig', 'contenttype', 'sdkappid', 'accounttype', 'apn', 'reqtime', 'reqSeq']
 const AUTH_KEYS = ['websdkappid', 'v', 'tinyid', 'a2', 'contenttype', 'sdkappid', 'accounttype', 'apn', 'reqtime', 'reqSeq']
 
@@ -62,6 +72,7 @@ class WebIM {
     this.sdkAppID = String(sdkAppID)
     this.c2cMode = c2cMode // 'inline': Event 9 carries the message; 'notify': Event 1, then getmsg
     this.getmsgBatch = getmsgBatch
+    this.pollTimeout = 60 // the Timeout getlongpollingid and every longpolling reply give
     this.log = [] // every webim request: {command, user, query, body, req, reply, held}
     this.violations = [] // protocol deviations seen (strings)
     this.users = new Map() // id -> {id, tinyId, nick, session, inbox[], c2cEvents[], noticeSeq, notifySeq}
@@ -175,6 +186,24 @@ class WebIM {
     return this.idle()
   }
 
+  // A group tip (OpType 1 join ... 7 member info) through the big-group poll (Event 4 or 6), or
+  // to each member's C2C poll as Event 4 GroupTips (via 'c2c').
+  groupTip(groupId, body, {event = 4, via = 'group', from = 'admin'} = {}) {
+    const g = this._group(groupId)
+    const tip = {Operator_Account: from, List_Account: [], ...clone(body)}
+    const info = {GroupName: g.id, From_AccountNick: this._user(from).nick}
+    if (via === 'group') {
+      this._groupItem(g, {Event: event, From_Account: from, MsgRandom: 777, GroupInfo: info, MsgBody: tip})
+    } else {
+      for (const m of g.members) {
+        const u = this._user(m)
+        this._c2cEvent(u, (seq) => ({Event: 4, GroupTips: [{From_Account: from, ToGroupId: g.id, MsgSeq: g.nextSeq++, MsgRandom: 777,
+          MsgTimeStamp: now(), NoticeSeq: seq, GroupInfo: info, MsgBody: clone(tip)}]}))
+      }
+    }
+    return this.idle()
+  }
+
   // A group that already exists on the server (owned by `owner`), e.g. for scripted create replies.
   createGroup(id, owner) {
     id = String(id)
@@ -186,7 +215,7 @@ class WebIM {
   groupMessage(groupId, from, msgBody, {nick} = {}) {
     const g = this._group(groupId)
     this._groupItem(g, {Event: 3, From_Account: from, MsgRandom: 4242, MsgBody: clone(msgBody),
-      GroupInfo: {GroupName: g.id, From_AccountNick: nick || from}, MsgPriority: 1})
+      GroupInfo: {GroupName: g.id, From_AccountNick: nick || from}, MsgPriority: COMMON})
     return this.idle()
   }
 
@@ -288,7 +317,7 @@ class WebIM {
   _user(id) {
     let u = this.users.get(id)
     if (!u) {
-      u = {id, tinyId: this.nextTiny++, nick: id, session: null, inbox: [], c2cEvents: [], noticeSeq: 0, notifySeq: 0}
+      u = {id, tinyId: this.nextTiny++, nick: id, profileNick: null, image: null, session: null, inbox: [], c2cEvents: [], noticeSeq: 0, notifySeq: 0}
       this.users.set(id, u)
     }
     return u
@@ -316,7 +345,7 @@ class WebIM {
         this._wakeC2C(u, u.session)
       }
       u.session = {user: u, a2: `a2-${id}-${this.nextA2++}`, pollingId: null, kicked: false, loggedOut: false,
-        lastReqSeq: Number(query.reqSeq) || 0, getmsgCursor: 0, groupKeys: new Map()}
+        lastReqSeq: Number(query.reqSeq) || 0, getmsgCursor: 0, getmsgLast: null, timeoutGiven: null, groupKeys: new Map()}
       return ok({TinyId: u.tinyId, A2Key: u.session.a2})
     }
     const s = entry.session
@@ -326,11 +355,13 @@ class WebIM {
       case 'getlongpollingid': {
         if (JSON.stringify(body) !== '{}') bad(`body ${JSON.stringify(body)}`)
         s.pollingId = s.pollingId || `lp-${u.id}-${this.nextPollingId++}`
-        return ok({LongPollingId: s.pollingId, Timeout: 60})
+        this._giveTimeout(s)
+        return ok({LongPollingId: s.pollingId, Timeout: this.pollTimeout})
       }
       case 'longpolling': {
         const c = body.Cookie || {}
         if (body.Timeout === undefined) bad('no Timeout')
+        else if (s.timeoutGiven !== null && body.Timeout !== s.timeoutGiven) bad(`Timeout ${body.Timeout}, the server last gave ${s.timeoutGiven}`)
         if (!s.pollingId || c.LongPollingId !== s.pollingId) {
           bad(`Cookie.LongPollingId ${c.LongPollingId} != ${s.pollingId}`)
           return fail(60007, 'bad LongPollingId')
@@ -348,12 +379,18 @@ class WebIM {
       }
       case 'getmsg': {
         if (!('Cookie' in body) || !('SyncFlag' in body)) bad(`getmsg body ${JSON.stringify(body)}`)
+        // first "" and SyncFlag 0; while the last reply said SyncFlag 1, its Cookie and SyncFlag 1
+        const last = s.getmsgLast
+        const want = last ? {Cookie: last.Cookie, SyncFlag: last.SyncFlag === 1 ? 1 : 0} : {Cookie: '', SyncFlag: 0}
+        if (body.Cookie !== want.Cookie || body.SyncFlag !== want.SyncFlag) bad(`getmsg body ${JSON.stringify(body)}, expected ${JSON.stringify(want)}`)
         const from = body.Cookie ? Number(String(body.Cookie).replace('c-', '')) : s.getmsgCursor
         if (body.Cookie && from !== s.getmsgCursor) bad(`getmsg Cookie ${body.Cookie}, expected c-${s.getmsgCursor}`)
         const list = u.inbox.slice(from, from + this.getmsgBatch)
         s.getmsgCursor = from + list.length
         const more = s.getmsgCursor < u.inbox.length
-        return ok({MsgList: clone(list), Cookie: `c-${s.getmsgCursor}`, SyncFlag: more ? 1 : 2, EventArray: []})
+        s.getmsgLast = {Cookie: `c-${s.getmsgCursor}`, SyncFlag: more ? 1 : 2}
+        entry.page = list.length
+        return ok({MsgList: clone(list), ...s.getmsgLast, EventArray: []})
       }
       case 'sendmsg': {
         for (const k of ['From_Account', 'To_Account', 'MsgTimeStamp', 'MsgSeq', 'MsgRandom', 'MsgBody']) if (!(k in body)) bad(`sendmsg lacks ${k}`)
@@ -408,7 +445,7 @@ class WebIM {
         if (!g.members.has(u.id)) return fail(NOT_MEMBER, 'not a member')
         if (body.From_Account !== u.id) bad(`From_Account ${body.From_Account}`)
         const item = this._groupItem(g, {Event: 3, From_Account: u.id, MsgRandom: body.Random, MsgBody: clone(body.MsgBody),
-          GroupInfo: {GroupName: g.id, From_AccountNick: u.nick}, MsgPriority: 1})
+          GroupInfo: {GroupName: g.id, From_AccountNick: u.nick}, MsgPriority: COMMON})
         return ok({MsgTime: item.MsgTimeStamp, MsgSeq: item.MsgSeq})
       }
       case 'get_msg': {
@@ -422,6 +459,28 @@ class WebIM {
         if (body.StartSeq !== k.startSeq) bad(`get_msg StartSeq ${body.StartSeq}, expected ${k.startSeq}`)
         entry.groupKey = body.Key
         return this._groupReply(s, body.Key) || HOLD
+      }
+      case 'portrait_set': {
+        const items = Array.isArray(body.ProfileItem) ? body.ProfileItem : []
+        if (body.From_Account !== u.id || !items.length) bad(`portrait_set body ${JSON.stringify(body)}`)
+        for (const i of items) {
+          if (i.Tag === NICK) { u.profileNick = String(i.Value); u.nick = u.profileNick }
+          else if (i.Tag === IMAGE) u.image = String(i.Value)
+        }
+        return ok({})
+      }
+      case 'portrait_get': {
+        if (body.From_Account !== u.id || !Array.isArray(body.To_Account) || !Array.isArray(body.TagList)) bad(`portrait_get body ${JSON.stringify(body)}`)
+        const fails = []
+        const items = []
+        for (const id of body.To_Account || []) {
+          const p = this.users.get(id)
+          if (!p) { fails.push(id); continue }
+          const values = {[NICK]: p.profileNick, [IMAGE]: p.image}
+          const list = (body.TagList || []).filter((t) => values[t] !== null && values[t] !== undefined).map((t) => ({Tag: t, Value: values[t]}))
+          items.push({To_Account: id, ProfileItem: list, ResultCode: 0, ResultInfo: ''})
+        }
+        return ok({UserProfileItem: items, Fail_Account: fails, Invalid_Account: []})
       }
     }
     return fail(404, 'unhandled')
@@ -440,6 +499,7 @@ class WebIM {
     if (s.kicked) return fail(91101, 'kicked off by another login')
     const events = u.c2cEvents.filter((e) => (e.notify ? e.notify > entry.notifySeq : e.notice > entry.noticeSeq))
     if (!events.length) return null
+    this._giveTimeout(s)
     // events of one kind in a poll reply are merged into one Event entry (as the server batches)
     const merged = []
     for (const {event} of events) {
@@ -449,7 +509,13 @@ class WebIM {
       else if (event.Event === 1 && merged.some((m) => m.Event === 1)) merged.find((m) => m.Event === 1).NotifySeq = event.NotifySeq
       else merged.push(clone(event))
     }
-    return ok({EventArray: merged})
+    return ok({EventArray: merged, Timeout: this.pollTimeout})
+  }
+
+  // What the next longpolling must ask for: the Timeout given now, unless over 60 (then the client
+  // keeps what it asked before).
+  _giveTimeout(s) {
+    if (this.pollTimeout >= 1 && this.pollTimeout <= 60) s.timeoutGiven = this.pollTimeout
   }
 
   _wakeC2C(u, session = u.session) {

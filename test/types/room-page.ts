@@ -18,7 +18,7 @@ function describeElem (el: MsgElem): string {
     case 'TIMFaceElem': return String(el.getContent().getIndex())
     case 'TIMGroupTipElem': {
       const tip = el.content
-      const n: number | undefined = tip.getGroupMemberNum()
+      const n: number | null = tip.getGroupMemberNum()
       return tip.getOpType() + tip.getUserIdList().join(',') + tip.getOpUserId() + String(n) +
         tip.getGroupInfoList().map((i) => i.getType() + i.getValue()).join() +
         tip.getMemberInfoList().map((m) => m.getUserId() + m.getShutupTime()).join()

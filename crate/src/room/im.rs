@@ -5,11 +5,14 @@
 //!
 //! Differences from the 2019 SDK, on purpose: message text is sent as written (no HTML escaping,
 //! no splitting at `[..]`), so Chinese and emoji round-trip intact; the byte limits count real
-//! UTF-8 bytes; only the calls the room needs are made (no profile, joined-group list or authkey
-//! requests); a failed poll backs off (1 s doubling to 30 s) instead of spinning; 10013 "already a
-//! member" reports success; the last three IMEvent tags are not lost.
+//! UTF-8 bytes; only the calls the room needs are made (no joined-group list or authkey requests;
+//! the one profile request 2019 made after login is kept, and its failure does not fail the
+//! login); a non-empty `userName` sets the IM nick; a failed poll backs off (1 s doubling to 30 s)
+//! instead of spinning; 10013 "already a member" reports success; the last three IMEvent tags are
+//! not lost; incoming text is not HTML-escaped.
 
 use super::{Room, TimerKind};
+use crate::codec::truthy;
 use crate::input::MsgBody;
 use crate::json::{obj, Json};
 use crate::output::{Level, Output};
@@ -42,8 +45,22 @@ const SEND_FAILED: i64 = -4;
 const SEEN_KEPT: usize = 64;
 const BACKOFF_FIRST_MS: u32 = 1000;
 const BACKOFF_MAX_MS: u32 = 30_000;
-const C2C_POLL_SECONDS: u32 = 60;
+/// The C2C poll's `Timeout` until the server gives one; a larger one given is not taken (2019 kept
+/// its own too: a request may not outlive the runtime's 60 s).
+const C2C_POLL_SECONDS: u64 = 60;
 const GROUP_HOLD_SECONDS: u32 = 90;
+/// Group tip sub type (2019's `GROUP_MSG_SUB_TYPE.TIP`).
+const SUB_TIP: i64 = 2;
+/// Changed group fields of an OpType 6 tip, in 2019's order (its type numbers count from 1).
+const GROUP_INFO_FIELDS: [&str; 5] = [
+    "GroupFaceUrl",
+    "GroupName",
+    "Owner_Account",
+    "GroupNotification",
+    "GroupIntroduction",
+];
+const NICK_TAG: &str = "Tag_Profile_IM_Nick";
+const IMAGE_TAG: &str = "Tag_Profile_IM_Image";
 
 /// Which long poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,9 +69,24 @@ pub(super) enum Poll {
     Group,
 }
 
+/// Where an incoming message item came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    C2c,
+    Group,
+    /// A group tip (`Event` 4 or 6): `MsgBody` is one tip object.
+    Tip,
+    /// A group system notification: not a message.
+    Notice,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Call {
     Login,
+    /// `portrait_set` of the nick (`userName`), then the profile read.
+    SetNick,
+    /// The one profile read (`portrait_get`) after login: the login's `identifierNick`, `headurl`.
+    Profile,
     CreateGroup,
     JoinGroup,
     /// Leaving the group after 10013, to join again and get a poll key.
@@ -93,7 +125,16 @@ pub(super) struct Im {
     polling_id: Option<Json>,
     notify_seq: Json,
     notice_seq: Json,
-    getmsg_cookie: Json,
+    /// The C2C poll's `Timeout`, as the server last gave it.
+    poll_timeout: Option<u64>,
+    /// `getmsg`: the cookie of the last page; a fetch (its pages) under way; another wanted after
+    /// it; the messages of its pages so far (one `msg_notify` when the last page is in).
+    getmsg_cookie: Option<Json>,
+    getmsg_busy: bool,
+    getmsg_again: bool,
+    getmsg_msgs: Vec<Json>,
+    /// The nick as set by `portrait_set` (null until then).
+    nick: Json,
     /// The big-group poll's next `{StartSeq, HoldTime, Key}`.
     group_poll: Option<(Json, Json, Json)>,
     rng: u64,
@@ -102,7 +143,12 @@ pub(super) struct Im {
 
 /// A whole-number field (servers send some as numeric strings).
 fn int_field(v: &Json, name: &str) -> Option<i64> {
-    match v.get(name)? {
+    int_field_of(v.get(name)?)
+}
+
+/// A whole number given as a number or a numeric string.
+fn int_field_of(v: &Json) -> Option<i64> {
+    match v {
         Json::Num(n) => crate::codec::whole_number(n),
         Json::Str(s) => s.parse().ok(),
         _ => None,
@@ -134,18 +180,12 @@ fn num(n: u64) -> Json {
     Json::Num(n.to_string())
 }
 
-/// Decodes a message element `{MsgType, MsgContent}` into `{type, content}`, moving its parts.
-fn element(mut elem: Json) -> Json {
-    let kind = match elem.take("MsgType") {
-        Json::Str(mut kind) => {
-            kind.truncate(kind.trim_end().len());
-            kind
-        }
-        _ => String::new(),
-    };
-    let mut content = elem.take("MsgContent");
-    let mut field = |name: &str| content.take(name);
-    let decoded = match kind.as_str() {
+/// Decodes a message element `{MsgType, MsgContent}` into `{type, content}`.
+fn element(elem: &Json) -> Json {
+    let kind = elem.get("MsgType").and_then(Json::as_str).unwrap_or("");
+    let content = elem.get("MsgContent").cloned().unwrap_or_default();
+    let field = |name: &str| content.get(name).cloned().unwrap_or_default();
+    let decoded = match kind.trim_end() {
         "TIMTextElem" => obj([("text", field("Text"))]),
         "TIMFaceElem" => obj([("index", field("Index")), ("data", field("Data"))]),
         "TIMCustomElem" => obj([
@@ -153,16 +193,61 @@ fn element(mut elem: Json) -> Json {
             ("desc", field("Desc")),
             ("ext", field("Ext")),
         ]),
-        _ => content,
+        _ => content.clone(),
     };
-    obj([("type", kind.into()), ("content", decoded)])
+    obj([("type", kind.trim_end().into()), ("content", decoded)])
 }
 
-fn elements(body: Json) -> Vec<Json> {
-    match body {
-        Json::Arr(elems) => elems.into_iter().map(element).collect(),
-        _ => Vec::new(),
+/// A group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields.
+fn tip_element(body: &Json, sess: &Json) -> Json {
+    let field = |name: &str| body.get(name).cloned().unwrap_or_default();
+    let op = int_field(body, "OpType");
+    let mut group_info = Vec::new();
+    let mut member_info = Vec::new();
+    if op == Some(6) {
+        let info = body.get("MsgGroupNewInfo");
+        for (kind, name) in (1..).zip(GROUP_INFO_FIELDS) {
+            if let Some(value) = info.and_then(|i| i.get(name)).filter(|v| truthy(v)) {
+                group_info.push(obj([("type", num_i(kind)), ("value", value.clone())]));
+            }
+        }
     }
+    if op == Some(7) {
+        let members = body.get("MsgMemberInfo").and_then(Json::as_array);
+        for m in members.unwrap_or_default() {
+            let field = |name: &str| m.get(name).cloned().unwrap_or_default();
+            member_info.push(obj([
+                ("userId", field("User_Account")),
+                ("shutupTime", field("ShutupTime")),
+            ]));
+        }
+    }
+    let users = match body.get("List_Account") {
+        Some(list @ Json::Arr(_)) => list.clone(),
+        _ => Json::Arr(Vec::new()),
+    };
+    let member_num = match op {
+        Some(1 | 2) => field("MemberNum"),
+        _ => Json::Null,
+    };
+    let group = |name: &str| sess.get(name).cloned().unwrap_or_default();
+    let content = obj([
+        ("opType", field("OpType")),
+        ("opUserId", field("Operator_Account")),
+        ("groupId", group("id")),
+        ("groupName", group("name")),
+        ("userIdList", users),
+        ("groupInfoList", Json::Arr(group_info)),
+        ("memberInfoList", Json::Arr(member_info)),
+        ("groupMemberNum", member_num),
+    ]);
+    obj([("type", "TIMGroupTipElem".into()), ("content", content)])
+}
+
+fn elements(body: &Json) -> Vec<Json> {
+    body.as_array()
+        .map(|elems| elems.iter().map(element).collect())
+        .unwrap_or_default()
 }
 
 fn wire_body(body: &MsgBody) -> Json {
@@ -240,6 +325,15 @@ impl Room {
         x ^= x >> 27;
         self.im.rng = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// The next local message sequence (2019: random start below 10,000,000, then +1 a message).
+    fn next_seq(&mut self) -> u64 {
+        if self.im.msg_seq == 0 {
+            self.im.msg_seq = self.random() % 10_000_000 + 1;
+        }
+        self.im.msg_seq += 1;
+        self.im.msg_seq
     }
 
     /// `start()` with `enableIM`: log in; the rest follows from the replies.
@@ -361,14 +455,10 @@ impl Room {
         let time = (self.now_ms.max(0.0) / 1000.0) as u64;
         let room = self.props.room_id.to_string();
         let wire = vec![wire_body(&body)];
-        let elems = wire.iter().cloned().map(element).collect();
-        let (data, seq, sess) = match &to {
+        let elems = wire.iter().map(element).collect();
+        let seq = self.next_seq();
+        let (data, sess) = match &to {
             Some(to) => {
-                if self.im.msg_seq == 0 {
-                    self.im.msg_seq = self.random() % 10_000_000 + 1;
-                }
-                self.im.msg_seq += 1;
-                let seq = self.im.msg_seq;
                 let data = obj([
                     ("From_Account", me.as_str().into()),
                     ("To_Account", to.as_str().into()),
@@ -377,11 +467,12 @@ impl Room {
                     ("MsgRandom", num(random)),
                     ("MsgBody", Json::Arr(wire)),
                 ]);
-                (
-                    data,
-                    num(seq),
-                    obj([("type", "C2C".into()), ("id", to.as_str().into())]),
-                )
+                let sess = obj([
+                    ("type", "C2C".into()),
+                    ("id", to.as_str().into()),
+                    ("name", to.as_str().into()),
+                ]);
+                (data, sess)
             }
             None => {
                 let data = obj([
@@ -391,20 +482,20 @@ impl Room {
                     ("MsgBody", Json::Arr(wire)),
                     ("MsgPriority", "COMMON".into()),
                 ]);
-                (
-                    data,
-                    Json::Null,
-                    obj([("type", "GROUP".into()), ("id", room.as_str().into())]),
-                )
+                // 2019's own group message named its session by the roomID property, a number.
+                let id = Json::Num(room.clone());
+                let sess = obj([("type", "GROUP".into()), ("id", id.clone()), ("name", id)]);
+                (data, sess)
             }
         };
         let msg = obj([
             ("sess", sess),
+            ("subType", num(0)),
             ("isSend", true.into()),
             ("fromAccount", me.as_str().into()),
             ("fromAccountNick", nick.into()),
             ("time", num(time)),
-            ("seq", seq),
+            ("seq", num(seq)),
             ("random", num(random)),
             ("elems", Json::Arr(elems)),
         ]);
@@ -433,6 +524,7 @@ impl Room {
         let (_, call) = self.im.pending.remove(pos);
         // A transport failure looks like the SDK's: ErrorCode -2.
         let reply = match result {
+            // Moved, not copied: a big-group batch is the largest value the core sees.
             Ok(reply) if reply.data.is_object() => std::mem::take(&mut reply.data),
             Ok(reply) => obj([
                 ("ActionStatus", "FAIL".into()),
@@ -456,45 +548,64 @@ impl Room {
                 match session {
                     (Some(tiny_id), Some(a2)) if ok => {
                         self.im.session = Some((tiny_id, a2));
-                        self.im_event(
-                            "login_event",
-                            0,
-                            obj([
-                                ("ActionStatus", "OK".into()),
-                                ("ErrorCode", num(0)),
-                                ("ErrorInfo", "login success".into()),
-                                ("identifier", self.props.user_id.as_str().into()),
-                            ]),
-                        );
-                        self.im_request(
-                            Call::PollingId,
-                            "v4",
-                            "openim",
-                            "getlongpollingid",
-                            Json::Obj(Vec::new()),
-                        );
-                        let room = self.props.room_id.to_string();
-                        let create = obj([
-                            ("Type", "AVChatRoom".into()),
-                            ("Name", room.as_str().into()),
-                            ("MemberList", Json::Arr(Vec::new())),
-                            ("GroupId", room.as_str().into()),
-                            ("Owner_Account", self.props.user_id.as_str().into()),
-                            ("ApplyJoinOption", "FreeAccess".into()),
-                        ]);
-                        self.im_request(
-                            Call::CreateGroup,
-                            "v4",
-                            "group_open_http_svc",
-                            "create_group",
-                            create,
-                        );
+                        if self.props.user_name.is_empty() {
+                            self.get_profile();
+                        } else {
+                            let me = self.props.user_id.clone();
+                            let nick = self.props.user_name.clone();
+                            let body = obj([
+                                ("From_Account", me.into()),
+                                (
+                                    "ProfileItem",
+                                    Json::Arr(vec![obj([
+                                        ("Tag", NICK_TAG.into()),
+                                        ("Value", nick.into()),
+                                    ])]),
+                                ),
+                            ]);
+                            self.im_request(Call::SetNick, "v4", "profile", "portrait_set", body);
+                        }
                     }
                     _ => {
                         let code = if ok { -10 } else { code };
                         self.im_event("login_event", code, reply);
                     }
                 }
+            }
+            Call::SetNick => {
+                if ok {
+                    self.im.nick = self.props.user_name.as_str().into();
+                } else {
+                    self.log(
+                        Level::Warn,
+                        format!("webrtc-room: IM nick not set: {reply}"),
+                    );
+                }
+                self.get_profile();
+            }
+            Call::Profile => {
+                let (mut nick, mut head) = (self.im.nick.clone(), Json::Null);
+                if ok {
+                    let users = reply.get("UserProfileItem").and_then(Json::as_array);
+                    for user in users.unwrap_or_default() {
+                        let items = user.get("ProfileItem").and_then(Json::as_array);
+                        for item in items.unwrap_or_default() {
+                            let value = item.get("Value").filter(|v| truthy(v)).cloned();
+                            match (item.get("Tag").and_then(Json::as_str), value) {
+                                (Some(NICK_TAG), Some(v)) => nick = v,
+                                (Some(IMAGE_TAG), Some(v)) => head = v,
+                                _ => {}
+                            }
+                        }
+                    }
+                } else {
+                    // 2019 failed the whole login here; a missing nick is no reason to.
+                    self.log(
+                        Level::Warn,
+                        format!("webrtc-room: IM profile not read: {reply}"),
+                    );
+                }
+                self.logged_in(nick, head);
             }
             Call::CreateGroup => {
                 if ok || GROUP_EXISTS.contains(&code) {
@@ -542,6 +653,7 @@ impl Room {
             }
             Call::PollingId => {
                 if ok {
+                    self.take_timeout(&reply);
                     self.im.polling_id = reply.get("LongPollingId").cloned();
                     self.im.notify_seq = num(0);
                     self.im.notice_seq = num(0);
@@ -551,7 +663,6 @@ impl Room {
                 }
             }
             Call::Poll(which) => {
-                let mut reply = reply;
                 if ok || code == POLL_TIMED_OUT {
                     self.im.failures[which as usize] = 0;
                     // Connected again only when neither poll is failing.
@@ -560,8 +671,11 @@ impl Room {
                     }
                     if ok {
                         match which {
-                            Poll::C2c => self.c2c_events(&reply),
-                            Poll::Group => self.group_messages(std::mem::take(&mut reply)),
+                            Poll::C2c => {
+                                self.take_timeout(&reply);
+                                self.c2c_events(&reply)
+                            }
+                            Poll::Group => self.group_messages(&reply),
                         }
                     }
                     if self.im.session.is_some() && !self.im.kicked {
@@ -575,16 +689,34 @@ impl Room {
             }
             Call::GetMsg => {
                 if ok {
-                    let msgs = self.messages(reply.get("MsgList"), false);
-                    if !msgs.is_empty() {
-                        self.im_event("msg_notify", 0, Json::Arr(msgs));
+                    let list = reply.get("MsgList").and_then(Json::as_array);
+                    for item in list.unwrap_or_default() {
+                        if let Some(msg) = self.message(item, Kind::C2c) {
+                            self.im.getmsg_msgs.push(msg);
+                        }
                     }
-                    self.im.getmsg_cookie = reply.get("Cookie").cloned().unwrap_or_default();
-                    if reply.get("SyncFlag").is_some_and(|f| *f == num(1)) {
-                        self.get_msg();
+                    if let Some(cookie) = reply.get("Cookie") {
+                        self.im.getmsg_cookie = Some(cookie.clone());
+                    }
+                    // SyncFlag 1: more pages; asked for with this reply's Cookie and SyncFlag.
+                    if let Some(flag) = reply.get("SyncFlag").filter(|f| int_field_of(f) == Some(1))
+                    {
+                        let cookie = reply.get("Cookie").cloned().unwrap_or_default();
+                        let body = obj([("Cookie", cookie), ("SyncFlag", flag.clone())]);
+                        self.im_request(Call::GetMsg, "v4", "openim", "getmsg", body);
+                        return true;
                     }
                 } else {
                     self.im_event("error", code, reply);
+                }
+                // The fetch is over: its pages' messages as one event, as 2019 delivered them.
+                self.im.getmsg_busy = false;
+                let msgs = std::mem::take(&mut self.im.getmsg_msgs);
+                if !msgs.is_empty() {
+                    self.im_event("msg_notify", 0, Json::Arr(msgs));
+                }
+                if std::mem::take(&mut self.im.getmsg_again) {
+                    self.get_msg();
                 }
             }
             Call::Send { cb, msg } => {
@@ -601,6 +733,59 @@ impl Room {
             }
         }
         true
+    }
+
+    /// The profile read after login (2019's `portrait_get` of its own nick and portrait).
+    fn get_profile(&mut self) {
+        let me = self.props.user_id.clone();
+        let body = obj([
+            ("From_Account", me.as_str().into()),
+            ("To_Account", Json::Arr(vec![me.into()])),
+            (
+                "TagList",
+                Json::Arr(vec![NICK_TAG.into(), IMAGE_TAG.into()]),
+            ),
+        ]);
+        self.im_request(Call::Profile, "v4", "profile", "portrait_get", body);
+    }
+
+    /// Login done (profile read or not): report it, then the C2C poll and the room's group.
+    fn logged_in(&mut self, nick: Json, headurl: Json) {
+        self.im_event(
+            "login_event",
+            0,
+            obj([
+                ("ActionStatus", "OK".into()),
+                ("ErrorCode", num(0)),
+                ("ErrorInfo", "login success".into()),
+                ("identifier", self.props.user_id.as_str().into()),
+                ("identifierNick", nick),
+                ("headurl", headurl),
+            ]),
+        );
+        self.im_request(
+            Call::PollingId,
+            "v4",
+            "openim",
+            "getlongpollingid",
+            Json::Obj(Vec::new()),
+        );
+        let room = self.props.room_id.to_string();
+        let create = obj([
+            ("Type", "AVChatRoom".into()),
+            ("Name", room.as_str().into()),
+            ("MemberList", Json::Arr(Vec::new())),
+            ("GroupId", room.as_str().into()),
+            ("Owner_Account", self.props.user_id.as_str().into()),
+            ("ApplyJoinOption", "FreeAccess".into()),
+        ]);
+        self.im_request(
+            Call::CreateGroup,
+            "v4",
+            "group_open_http_svc",
+            "create_group",
+            create,
+        );
     }
 
     /// A group command whose body is just the room's group id.
@@ -628,7 +813,10 @@ impl Room {
                     );
                 };
                 let body = obj([
-                    ("Timeout", num(u64::from(C2C_POLL_SECONDS))),
+                    (
+                        "Timeout",
+                        num(self.im.poll_timeout.unwrap_or(C2C_POLL_SECONDS)),
+                    ),
                     (
                         "Cookie",
                         obj([
@@ -656,12 +844,25 @@ impl Room {
         }
     }
 
+    /// A `getmsg` fetch from the stored cookie (`""` the first time); a notice that arrives while
+    /// one runs starts another after it.
     fn get_msg(&mut self) {
-        let body = obj([
-            ("Cookie", self.im.getmsg_cookie.clone()),
-            ("SyncFlag", num(0)),
-        ]);
+        if self.im.getmsg_busy {
+            self.im.getmsg_again = true;
+            return;
+        }
+        self.im.getmsg_busy = true;
+        let cookie = self.im.getmsg_cookie.clone().unwrap_or_else(|| "".into());
+        let body = obj([("Cookie", cookie), ("SyncFlag", num(0))]);
         self.im_request(Call::GetMsg, "v4", "openim", "getmsg", body);
+    }
+
+    /// The C2C poll asks for the `Timeout` the server's last reply gave (seconds, 1 to 60).
+    fn take_timeout(&mut self, reply: &Json) {
+        let given = int_field(reply, "Timeout").and_then(|t| u64::try_from(t).ok());
+        if let Some(t) = given.filter(|t| (1..=C2C_POLL_SECONDS).contains(t)) {
+            self.im.poll_timeout = Some(t);
+        }
     }
 
     /// Reports a connection state change (and only a change).
@@ -735,36 +936,19 @@ impl Room {
         }
     }
 
-    /// Incoming messages of a poll or getmsg reply as IMEvent message objects.
-    fn messages(&mut self, list: Option<&Json>, group: bool) -> Vec<Json> {
-        let Some(list) = list.and_then(Json::as_array) else {
-            return Vec::new();
-        };
-        list.iter()
-            .filter_map(|item| self.message(item.clone(), group))
-            .collect()
-    }
-
-    /// One incoming message as an IMEvent message object, its parts moved rather than copied;
-    /// `None` when it has no sender or no body, or (C2C) was handed out before.
-    fn message(&mut self, mut item: Json, group: bool) -> Option<Json> {
-        let from = match item.take("From_Account") {
-            Json::Str(from) if !from.is_empty() => from,
-            _ => return None,
-        };
-        let body = item.take("MsgBody");
-        if body.as_array().is_none_or(|b| b.is_empty()) {
+    /// One incoming message (a poll or getmsg item) as an IMEvent message object, or `None` for
+    /// what 2019 skipped too (placeholders, no sender, no body) and C2C repeats. The fields are
+    /// 2019's `Msg` fields; the shim adds the accessor methods.
+    fn message(&mut self, item: &Json, kind: Kind) -> Option<Json> {
+        let text = |name: &str| item.get(name).and_then(Json::as_str).unwrap_or("");
+        let from = text("From_Account").to_string();
+        let body = item.get("MsgBody")?;
+        let empty = body.as_array().is_some_and(<[Json]>::is_empty);
+        if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(truthy) {
             return None;
         }
-        let nick = match item
-            .get_mut("GroupInfo")
-            .map(|g| g.take("From_AccountNick"))
-        {
-            Some(Json::Str(nick)) if !nick.is_empty() => nick,
-            _ => from.clone(),
-        };
         let is_send = from == self.props.user_id;
-        if !group {
+        if kind == Kind::C2c {
             let key = format!(
                 "{from}/{}/{}",
                 item.get("MsgSeq").cloned().unwrap_or_default(),
@@ -778,29 +962,55 @@ impl Room {
             }
             self.im.seen.push(key);
         }
-        let sess = if group {
-            let id = match item.take("ToGroupId") {
-                Json::Str(id) => id,
-                _ => self.props.room_id.to_string(),
-            };
-            obj([("type", "GROUP".into()), ("id", id.into())])
+        let group_info = item.get("GroupInfo");
+        let nick = group_info
+            .and_then(|g| g.get("From_AccountNick"))
+            .and_then(Json::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&from)
+            .to_string();
+        let (sess, sub_type, elems) = if kind == Kind::C2c {
+            let peer = if is_send { text("To_Account") } else { &from };
+            let sess = obj([
+                ("type", "C2C".into()),
+                ("id", peer.into()),
+                ("name", peer.into()),
+            ]);
+            (sess, 0, elements(body))
         } else {
-            let peer = match (is_send, item.take("To_Account")) {
-                (true, Json::Str(to)) => to,
-                (true, _) => String::new(),
-                (false, _) => from.clone(),
+            let id: Json = match item.get("ToGroupId") {
+                Some(id) => id.clone(),
+                None => self.props.room_id.to_string().into(),
             };
-            obj([("type", "C2C".into()), ("id", peer.into())])
+            let name = group_info
+                .and_then(|g| g.get("GroupName"))
+                .cloned()
+                .unwrap_or_else(|| id.clone());
+            let sess = obj([("type", "GROUP".into()), ("id", id), ("name", name)]);
+            if kind == Kind::Tip {
+                let tip = tip_element(body, &sess);
+                (sess, SUB_TIP, vec![tip])
+            } else {
+                // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
+                let sub = match item.get("MsgPriority").and_then(int_field_of) {
+                    Some(1) => 3,
+                    Some(3) => 1,
+                    _ => 0,
+                };
+                (sess, sub, elements(body))
+            }
         };
+        let field = |name: &str| item.get(name).cloned().unwrap_or_default();
         Some(obj([
             ("sess", sess),
+            ("subType", num_i(sub_type)),
             ("isSend", is_send.into()),
             ("fromAccount", from.into()),
             ("fromAccountNick", nick.into()),
-            ("time", item.take("MsgTimeStamp")),
-            ("seq", item.take("MsgSeq")),
-            ("random", item.take("MsgRandom")),
-            ("elems", Json::Arr(elements(body))),
+            ("time", field("MsgTimeStamp")),
+            ("seq", field("MsgSeq")),
+            ("random", field("MsgRandom")),
+            ("elems", Json::Arr(elems)),
         ]))
     }
 
@@ -853,7 +1063,7 @@ impl Room {
         }
     }
 
-    fn group_messages(&mut self, mut reply: Json) {
+    fn group_messages(&mut self, reply: &Json) {
         if let Some((seq, hold, key)) = &mut self.im.group_poll {
             for (slot, name) in [(seq, "NextSeq"), (hold, "HoldTime"), (key, "Key")] {
                 if let Some(v) = reply.get(name) {
@@ -861,16 +1071,25 @@ impl Room {
                 }
             }
         }
-        let items = match reply.take("RspMsgList") {
-            Json::Arr(items) => items,
-            _ => Vec::new(),
-        };
-        let mut msgs = Vec::with_capacity(items.len());
-        for item in items {
-            match int_field(&item, "Event") {
-                Some(3) => msgs.extend(self.message(item, true)),
-                Some(e @ 4..=6) => self.group_notice(&item, e),
-                _ => {}
+        let items = reply
+            .get("RspMsgList")
+            .and_then(Json::as_array)
+            .unwrap_or_default();
+        let mut msgs = Vec::new();
+        // 2019 walked the list from its end, so a batch is in reverse reply order (its demo
+        // shows a batch walking it from the end again).
+        for item in items.iter().rev() {
+            let event = int_field(item, "Event");
+            let kind = match event {
+                Some(3) => Kind::Group,
+                Some(4 | 6) => Kind::Tip,
+                _ => Kind::Notice,
+            };
+            if kind != Kind::Notice {
+                msgs.extend(self.message(item, kind));
+            }
+            if let Some(e @ 4..=6) = event {
+                self.group_notice(item, e);
             }
         }
         if !msgs.is_empty() {
@@ -897,7 +1116,10 @@ impl Room {
                     for m in list.and_then(Json::as_array).unwrap_or_default() {
                         self.advance_notice_seq(m);
                     }
-                    let msgs = self.messages(list, false);
+                    let mut msgs = Vec::new();
+                    for m in list.and_then(Json::as_array).unwrap_or_default() {
+                        msgs.extend(self.message(m, Kind::C2c));
+                    }
                     if !msgs.is_empty() {
                         self.im_event("msg_notify", 0, Json::Arr(msgs));
                     }
@@ -908,9 +1130,17 @@ impl Room {
                         .and_then(Json::as_array)
                         .map(<[Json]>::to_vec)
                         .unwrap_or_default();
+                    let mut msgs = Vec::new();
                     for tip in &tips {
                         self.advance_notice_seq(tip);
+                        if k == 4 {
+                            // Tips of the C2C poll are messages too, as 2019 delivered them.
+                            msgs.extend(self.message(tip, Kind::Tip));
+                        }
                         self.group_notice(tip, k);
+                    }
+                    if !msgs.is_empty() {
+                        self.im_event("msg_notify", 0, Json::Arr(msgs));
                     }
                 }
                 _ => {}
