@@ -128,21 +128,14 @@ const HELPERS = {
     hash: '1a90286d86091058',
     code: 'function getStringFromWasm0(ptr, len) { return decode(new Uint8Array(wasm.memory.buffer, ptr >>> 0, len)); }',
   },
-  // Written straight into wasm memory: ASCII first at one byte a code unit; from the first other
-  // unit on, room for 3 bytes each, then the block is cut to the bytes written.
+  // Written straight into wasm memory (room for 3 bytes a code unit), then the block is cut to
+  // the bytes written (realloc must not see size 0: the empty string keeps its dangling pointer).
   passStringToWasm0: {
     hash: '9514d10018544a7e',
     code: `function passStringToWasm0(arg, malloc, realloc) {
-      let len = arg.length, ptr = malloc(len, 1) >>> 0, mem = new Uint8Array(wasm.memory.buffer), w = 0;
-      while (w < len) { const c = arg.charCodeAt(w); if (c > 0x7f) break; mem[ptr + w++] = c; }
-      if (w < len) {
-        const cap = w + (len - w) * 3;
-        ptr = realloc(ptr, len, cap, 1) >>> 0;
-        w = encodeInto(arg, w, new Uint8Array(wasm.memory.buffer, ptr, cap), w);
-        ptr = realloc(ptr, cap, w, 1) >>> 0;
-      }
-      WASM_VECTOR_LEN = w;
-      return ptr;
+      const cap = arg.length * 3, ptr = malloc(cap, 1) >>> 0;
+      WASM_VECTOR_LEN = encodeInto(arg, 0, new Uint8Array(wasm.memory.buffer, ptr, cap), 0);
+      return cap ? realloc(ptr, cap, WASM_VECTOR_LEN, 1) >>> 0 : ptr;
     }`,
   },
 };
@@ -429,6 +422,10 @@ async function smoke(stageRoot) {
   if (typeof out !== 'string') fail(`smoke: handle returned ${typeof out}`);
   try { JSON.parse(out); } catch (e) { fail(`smoke: handle returned non-JSON: ${out.slice(0, 200)}`); }
   b.handle(0, input);
+  // the empty string (no bytes to pass) and a text reply with non-ASCII text also cross intact
+  for (const edge of ['', '7 200 {"Text":"张三 😀 \ud800"}']) {
+    try { JSON.parse(a.handle(1000, edge)); } catch (e) { fail(`smoke: handle(${JSON.stringify(edge)}) failed: ${e.message}`); }
+  }
   console.log(`  smoke: handle(1000, ${input}) -> ${out.length > 120 ? out.slice(0, 120) + '…' : out}`);
 }
 

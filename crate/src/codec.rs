@@ -261,17 +261,11 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
         Ok(v) => v,
         Err(e) => return err(format!("input is not JSON: {e}")),
     };
-    decode_value(value)
-}
-
-/// Decodes one parsed input object; a reply's `data` is moved out, never copied.
-fn decode_value(mut value: Json) -> Result<Input, DecodeError> {
     let Json::Obj(map) = &value else {
         return err(format!("input must be an object, got {}", kind(&value)));
     };
     // `call` may carry `args` and `cb` beside it; every other input is a single key.
-    let args = value.get("args").cloned();
-    let args = args.as_ref();
+    let args = value.get("args");
     let cb = match value.get("cb") {
         Some(v) => Some(
             u32::try_from(uint(v, "cb")?).map_err(|_| DecodeError("cb is out of range".into()))?,
@@ -280,14 +274,11 @@ fn decode_value(mut value: Json) -> Result<Input, DecodeError> {
     };
     let extras = usize::from(args.is_some()) + usize::from(cb.is_some());
     let single = map.len() == 1 + extras && (extras == 0 || value.get("call").is_some());
-    let at = map
+    let Some((key, v)) = map
         .iter()
-        .position(|(k, _)| k.as_str() != "args" && k.as_str() != "cb")
-        .filter(|_| single);
-    let Some((key, v)) = at.and_then(|at| match &mut value {
-        Json::Obj(map) => map.get_mut(at),
-        _ => None,
-    }) else {
+        .find(|(k, _)| k.as_str() != "args" && k.as_str() != "cb")
+        .filter(|_| single)
+    else {
         return err("input must have exactly one key (and `args`, `cb` beside `call`)");
     };
     Ok(match key.as_str() {
@@ -328,7 +319,7 @@ fn decode_value(mut value: Json) -> Result<Input, DecodeError> {
                     };
                     Ok(Reply {
                         status: u16::try_from(status).unwrap_or(0),
-                        data: v.take("data"),
+                        data: v.get("data").cloned().unwrap_or_default(),
                     })
                 }
             };

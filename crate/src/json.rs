@@ -31,8 +31,6 @@ impl Json {
             text,
             src: text.as_bytes(),
             at: 0,
-            items: Vec::new(),
-            fields: Vec::new(),
         };
         let value = p.value(0)?;
         p.space();
@@ -46,18 +44,6 @@ impl Json {
         match self {
             Json::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
-        }
-    }
-
-    /// Moves the value of `key` out (leaving null in its place): no copy of a big subtree.
-    pub fn take(&mut self, key: &str) -> Json {
-        match self {
-            Json::Obj(fields) => fields
-                .iter_mut()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| std::mem::take(v))
-                .unwrap_or_default(),
-            _ => Json::Null,
         }
     }
 
@@ -220,11 +206,6 @@ struct Parser<'a> {
     text: &'a str,
     src: &'a [u8],
     at: usize,
-    /// Elements and fields of the arrays and objects being parsed, innermost last: each array or
-    /// object is moved out into one allocation of its exact size when it ends, instead of
-    /// growing a vector of its own step by step.
-    items: Vec<Json>,
-    fields: Vec<(String, Json)>,
 }
 
 impl Parser<'_> {
@@ -273,17 +254,16 @@ impl Parser<'_> {
             Some(b'"') => self.string().map(Json::Str),
             Some(b'[') => {
                 self.at += 1;
-                let base = self.items.len();
+                let mut items = Vec::new();
                 self.space();
                 if self.eat(b']') {
-                    return Ok(Json::Arr(Vec::new()));
+                    return Ok(Json::Arr(items));
                 }
                 loop {
-                    let item = self.value(depth + 1)?;
-                    self.items.push(item);
+                    items.push(self.value(depth + 1)?);
                     self.space();
                     if self.eat(b']') {
-                        return Ok(Json::Arr(self.items.split_off(base)));
+                        return Ok(Json::Arr(items));
                     }
                     if !self.eat(b',') {
                         return Err(self.fail("expected ',' or ']'"));
@@ -292,10 +272,10 @@ impl Parser<'_> {
             }
             Some(b'{') => {
                 self.at += 1;
-                let base = self.fields.len();
+                let mut fields: Vec<(String, Json)> = Vec::new();
                 self.space();
                 if self.eat(b'}') {
-                    return Ok(Json::Obj(Vec::new()));
+                    return Ok(Json::Obj(fields));
                 }
                 loop {
                     self.space();
@@ -309,14 +289,13 @@ impl Parser<'_> {
                     }
                     let value = self.value(depth + 1)?;
                     // Like JSON.parse: a repeated key keeps the last value.
-                    let fields = self.fields.get_mut(base..).unwrap_or_default();
                     match fields.iter_mut().find(|(k, _)| *k == key) {
                         Some(field) => field.1 = value,
-                        None => self.fields.push((key, value)),
+                        None => fields.push((key, value)),
                     }
                     self.space();
                     if self.eat(b'}') {
-                        return Ok(Json::Obj(self.fields.split_off(base)));
+                        return Ok(Json::Obj(fields));
                     }
                     if !self.eat(b',') {
                         return Err(self.fail("expected ',' or '}'"));
