@@ -19,7 +19,9 @@ const PROPS = [
   ['loadingImg', String, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
   ['pureAudioPushMod', Number, 0, 1], ['recordId', Number, null, 1],
   // New: a base URL that replaces Tencent's hosts (the local emulator, a proxy).
-  ['apiBase', String, '', 1]
+  ['apiBase', String, '', 1],
+  // New: 'trtc' speaks today's TRTC protocol (strRoomID, scene are its own).
+  ['protocol', String, 'legacy', 1], ['strRoomID', String, '', 1], ['scene', String, 'videocall', 1]
 ]
 const properties = {}
 PROPS.forEach(([name, type, value, forward]) => {

@@ -74,13 +74,14 @@ function byText(page, selector, label) {
 
 // A user on the index page: types the room number (and a user ID when given), picks a layout
 // (when given) and presses Enter.
-async function enterOnIndex({roomNo, userID, layout, device = 'phone'}) {
+async function enterOnIndex({roomNo, userID, layout, device = 'phone', trtc = false}) {
   const page = P.open('pages/index/index', {}, {device})
   await env.flush()
   const [roomInput, userInput] = page.$$('.input')
   await page.fire(roomInput, 'input', {value: roomNo})
   if (userID !== undefined) await page.fire(userInput, 'input', {value: userID})
   if (layout !== undefined) await page.fire('.layouts', 'change', {value: layout})
+  if (trtc) await page.fire('.mode', 'change', {value: true})
   await page.tap('.enter')
   return page
 }
@@ -150,9 +151,9 @@ test('index: after a refused room number, the corrected number opens the room at
 
 // A user goes through the demo: index page (room number, layout, Enter), then the room page
 // opened with the query of the URL the index page navigated to, on the same device.
-async function joinViaIndex(userID, roomNo, layout) {
+async function joinViaIndex(userID, roomNo, layout, {trtc = false} = {}) {
   const mark = P.ui.length
-  const index = await enterOnIndex({roomNo, userID, layout, device: userID})
+  const index = await enterOnIndex({roomNo, userID, layout, device: userID, trtc})
   const nav = P.named('navigateTo', mark)
   assert.equal(nav.length, 1, `${userID}: the index page navigated`)
   const [route] = nav[0].url.slice(1).split('?')
@@ -492,4 +493,24 @@ test('app: onLaunch warns on a base library older than 2.14.0 only', async () =>
   } finally {
     wx.getAppBaseInfo = saved
   }
+})
+
+test('index + room: the protocol switch opens the room in trtc mode; two users see each other without a room signature', {timeout: 40000}, async () => {
+  const roomNo = newRoom()
+  const a = await joinViaIndex('t-alice', roomNo, 'grid', {trtc: true})
+  assert.match(P.named('navigateTo')[0].url, /&protocol=trtc$/)
+  const b = await joinViaIndex('t-bob', roomNo, 'float', {trtc: true})
+  for (const [me, other] of [[a, 't-bob'], [b, 't-alice']]) {
+    assert.equal(me.room.data.protocol, 'trtc')
+    await env.waitFor(() => {
+      const i = slotOf(me.room, other)
+      return i >= 0 && me.media.fired2004.some((f) => f.user === other)
+    }, {timeout: 10000, what: `${me.userID} shows ${other}`})
+    assert.ok(me.room.pusher().url.startsWith(`room://cloud.tencent.com/rtc?sdkappid=${svc.sdkAppID}&roomid=${roomNo}&userid=${me.userID}&usersig=`))
+  }
+  assert.ok(!env.requests.some((r) => r.url.includes('/v4/openim/jsonvideoapp')), 'no room signature in trtc mode')
+  await a.page.tap('.end')
+  await env.waitFor(() => slotOf(b.room, 't-alice') < 0, {timeout: 10000, what: 'alice left bob\'s view'})
+  assert.ok(roomEvents(a.page).some((d) => d.tag === 'exit_room'))
+  assert.deepEqual(P.modals.filter((m) => m.open), [], 'no error shown')
 })

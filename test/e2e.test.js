@@ -184,3 +184,65 @@ test('a forged userSig is refused by the emulator: RoomEvent error -9, nothing p
   assert.equal(pusher ? pusher.url : '', '')
   assert.equal(p.media.session, null)
 })
+
+// ----- protocol: 'trtc' -------------------------------------------------------------------------
+
+const trtcSrc = (user, stream) => `room://cloud.tencent.com/rtc?userid=${encodeURIComponent(user)}&streamtype=${stream}`
+const seatOf = (room, user, stream) => (room.data.m || []).findIndex((s) => s && s.id === user && s.src === trtcSrc(user, stream))
+const shows = (p, user, stream) => {
+  const i = seatOf(p.room, user, stream)
+  return i >= 0 && p.media.fired2004.some((f) => f.slot === i && f.src === trtcSrc(user, stream))
+}
+const roomEvents = (p, tag) => p.room.roomEvents().filter((e) => e.tag === tag)
+
+test('trtc: two users see each other\'s camera, a screen share shows as its own stream, a leave frees both seats', {timeout: 40000}, async () => {
+  const roomID = newRoom()
+  const props = {protocol: 'trtc'}
+  const a = await join('t-alice', roomID, {props})
+  const b = await join('t-bob', roomID, {props})
+  for (const [me, other] of [[a, 't-bob'], [b, 't-alice']]) {
+    await env.waitFor(() => shows(me, other, 'main'), {timeout: 10000, what: `${me.userID} shows ${other}'s camera playing`})
+    assert.ok(me.room.pusher().url.startsWith(`room://cloud.tencent.com/rtc?sdkappid=${svc.sdkAppID}&roomid=${roomID}&userid=${me.userID}&usersig=`), me.room.pusher().url)
+    assert.deepEqual(roomEvents(me, 'enter_room').map((e) => e.detail), [{roomID}])
+    assert.ok(roomEvents(me, 'remote_user_join').some((e) => e.code === 1031 && e.detail.userID === other))
+    assert.ok(roomEvents(me, 'remote_video').some((e) => e.code === 1033 && e.detail.userID === other && e.detail.streamType === 'main' && e.detail.available))
+    assert.ok(roomEvents(me, 'remote_audio').some((e) => e.detail.userID === other && e.detail.available))
+    assert.ok(roomEvents(me, 'member_join').some((e) => e.detail.userID === other && e.detail.streamType === 'main'))
+    assert.deepEqual(me.room.errorEvents(), [])
+  }
+  assert.equal(env.requests.filter((r) => r.url.includes('/v4/openim/jsonvideoapp')).length, 0, 'no room-signature request in trtc mode')
+
+  // bob shares his screen: alice gets a second seat for it, playing the aux stream.
+  assert.equal((await b.media.stream('aux', true)).status, 200)
+  await env.waitFor(() => shows(a, 't-bob', 'aux'), {timeout: 10000, what: 'alice shows bob\'s screen share playing'})
+  assert.ok(roomEvents(a, 'remote_video').some((e) => e.detail.userID === 't-bob' && e.detail.streamType === 'aux' && e.detail.available))
+  assert.ok(roomEvents(a, 'member_join').some((e) => e.detail.userID === 't-bob' && e.detail.streamType === 'aux'))
+  assert.ok(seatOf(a.room, 't-bob', 'main') >= 0, 'the camera keeps its seat')
+
+  // bob turns his camera off: the seat stays, the poster covers it.
+  await b.media.stream('main', false)
+  await env.waitFor(() => a.room.data.m[seatOf(a.room, 't-bob', 'main')].novideo === true, {timeout: 10000, what: 'the poster over bob\'s camera'})
+  const player = a.room.players().find((p) => p.src === trtcSrc('t-bob', 'main'))
+  assert.equal(player.muteVideo, true)
+
+  // bob leaves: both of his seats free on alice's side.
+  await b.room.call('exitRoom')
+  assert.deepEqual(roomEvents(b, 'exit_room').map((e) => e.detail), [{roomID}])
+  await env.waitFor(() => a.room.data.m.every((s) => !s || !s.id), {timeout: 10000, what: 'alice\'s seats empty'})
+  assert.ok(roomEvents(a, 'remote_user_leave').some((e) => e.code === 1032 && e.detail.userID === 't-bob'))
+  assert.deepEqual(roomEvents(a, 'member_leave').map((e) => e.detail.streamType).sort(), ['aux', 'main'])
+  assert.deepEqual(b.room.errorEvents(), [], 'the 1019 after exitRoom() is no error')
+  assert.deepEqual(a.room.errorEvents(), [])
+})
+
+test('trtc: a forged userSig is refused by the emulator: RoomEvent error -100018', {timeout: 20000}, async () => {
+  const TLSSigAPIv2 = require('tls-sig-api-v2')
+  const forged = new TLSSigAPIv2.Api(svc.sdkAppID, 'not-the-application-key').genUserSig('t-mallory', 3600)
+  const p = await join('t-mallory', newRoom(), {props: {protocol: 'trtc'}, userSig: forged})
+  await env.waitFor(() => p.room.errorEvents().length, {timeout: 8000, what: 'an error RoomEvent'})
+  const [err] = p.room.errorEvents()
+  assert.equal(err.code, -100018)
+  assert.match(String(err.detail), /userSig/)
+  assert.equal(p.media.pushRefused[0].data.error, 'bad_usersig')
+  assert.equal(p.room.pusher() ? p.room.pusher().url : '', '', 'the component left the room')
+})

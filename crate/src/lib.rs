@@ -22,7 +22,7 @@ pub use codec::{decode_input, encode_outputs, DecodeError};
 pub use input::MAX_REPLY_BYTES;
 pub use input::{Call, Input, MsgBody, Reply};
 pub use output::{Event, Level, Output, PlayerCmd, PusherCmd};
-pub use props::{Props, PropsPatch, Template};
+pub use props::{Props, PropsPatch, Protocol, Template};
 pub use room::{codes, Room};
 pub use urls::{encode_component, push_url, sig_request_url};
 

@@ -38,6 +38,16 @@ impl Template {
     }
 }
 
+/// Which room protocol `start()` speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// The 2019 flow: a room-signature request, then member lists in pusher code 1020.
+    #[default]
+    Legacy,
+    /// Today's TRTC: the userSig goes in the pusher URL; users and streams come in 1031-1034.
+    Trtc,
+}
+
 /// Current property values, with the 2019 defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Props {
@@ -55,6 +65,11 @@ pub struct Props {
     pub record_id: Option<u64>,
     /// Base URL that replaces Tencent's hosts (a local emulator, a proxy); empty: Tencent's.
     pub api_base: String,
+    pub protocol: Protocol,
+    /// trtc: a string room id, used instead of `room_id` when set.
+    pub str_room_id: String,
+    /// trtc: `appscene`, `videocall` or `live`.
+    pub scene: String,
 }
 
 impl Default for Props {
@@ -73,6 +88,9 @@ impl Default for Props {
             pure_audio_push_mod: 0,
             record_id: None,
             api_base: String::new(),
+            protocol: Protocol::Legacy,
+            str_room_id: String::new(),
+            scene: String::new(),
         }
     }
 }
@@ -94,4 +112,8 @@ pub struct PropsPatch {
     pub pure_audio_push_mod: Option<u64>,
     pub record_id: Option<Option<u64>>,
     pub api_base: Option<String>,
+    /// The raw name, so an unknown protocol can be reported by name.
+    pub protocol: Option<String>,
+    pub str_room_id: Option<String>,
+    pub scene: Option<String>,
 }

@@ -6,7 +6,7 @@ use crate::codec::{truthy, DecodeError};
 use crate::input::{Call, Input, Reply};
 use crate::json::{obj, Json};
 use crate::output::{Event, Level, Output, PlayerCmd, PusherCmd};
-use crate::props::{Props, PropsPatch, Template};
+use crate::props::{Props, PropsPatch, Protocol, Template};
 use crate::slots::{self, Listed, Member};
 use crate::urls;
 use crate::view::{self, View};
@@ -37,6 +37,7 @@ const SIG_RETRY_MS: u32 = 1000;
 const LIVE_DELAY_MS: u32 = 500;
 
 mod im;
+mod trtc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TimerKind {
@@ -75,6 +76,8 @@ pub struct Room {
     /// Property writes (local camera / mic) to go out with the next patch.
     extra_patch: Vec<(String, Json)>,
     im: im::Im,
+    /// trtc: the remote users and their streams.
+    users: trtc::Users,
     out: VecDeque<Output>,
 }
 
@@ -100,6 +103,7 @@ impl Room {
             shown: View::initial(),
             extra_patch: Vec::new(),
             im: im::Im::default(),
+            users: trtc::Users::default(),
             out: VecDeque::new(),
         }
     }
@@ -174,6 +178,8 @@ impl Room {
         self.emit("RoomEvent", tag, code, detail);
     }
 
+    // Not inlined: one copy of the queue push instead of one per event site (wasm size).
+    #[inline(never)]
     fn emit(&mut self, name: &'static str, tag: &'static str, code: i64, detail: Json) {
         self.out.push_back(Output::Event(Event {
             name,
@@ -259,8 +265,21 @@ impl Room {
             use_cloud,
             pure_audio_push_mod,
             record_id,
-            api_base
+            api_base,
+            str_room_id,
+            scene
         );
+        if let Some(name) = patch.protocol {
+            self.props.protocol = match name.as_str() {
+                "trtc" => Protocol::Trtc,
+                "legacy" | "" => Protocol::Legacy,
+                _ => {
+                    let why = "unknown protocol: use legacy or trtc; using legacy";
+                    self.event("warning", codes::BAD_INPUT, why.into());
+                    Protocol::Legacy
+                }
+            };
+        }
         if let Some(name) = patch.template {
             match Template::parse(&name) {
                 Some(template) => self.set_template(template),
@@ -288,6 +307,11 @@ impl Room {
         }
         self.props.template = template;
         self.disarm(|kind| matches!(kind, TimerKind::Live { .. }));
+        if self.trtc() {
+            slots::resize(&mut self.slots, template.capacity());
+            self.trtc_seat();
+            return;
+        }
         let mut refused: Vec<String> = slots::resize(&mut self.slots, template.capacity())
             .into_iter()
             .map(|m| m.id)
@@ -304,7 +328,14 @@ impl Room {
     fn call(&mut self, call: Call) {
         match call {
             Call::Start => self.start(),
-            Call::Stop | Call::ExitRoom => self.leave_all(),
+            Call::Stop | Call::ExitRoom => {
+                let entered = self.phase == Phase::Pushing;
+                self.leave_all();
+                if entered && self.trtc() {
+                    // The pusher's 1019 that follows is this exit, not an error (see trtc.rs).
+                    self.event("exit_room", 0, obj([("roomID", self.room_json())]));
+                }
+            }
             Call::Pause => self.all_media(PusherCmd::Pause, PlayerCmd::Pause),
             Call::Resume => self.all_media(PusherCmd::Resume, PlayerCmd::Resume),
             Call::SwitchCamera => self.out.push_back(Output::Pusher(PusherCmd::SwitchCamera)),
@@ -329,6 +360,12 @@ impl Room {
                 .push(("enableCamera".into(), enable.into()));
             return;
         };
+        if self.trtc() {
+            if !self.trtc_show_video(enable, &user) {
+                self.member_slot("enableVideo", &user);
+            }
+            return;
+        }
         let Some(slot) = self.member_slot("enableVideo", &user) else {
             return;
         };
@@ -349,11 +386,11 @@ impl Room {
             self.extra_patch.push(("muted".into(), (!enable).into()));
             return;
         };
-        if let Some(slot) = self.member_slot("enableAudio", &user) {
-            self.slots[slot]
-                .as_mut()
-                .expect("member_slot found it")
-                .muted = !enable;
+        if self.member_slot("enableAudio", &user).is_some() {
+            // trtc seats a user once per stream: every player of the user.
+            for member in self.slots.iter_mut().flatten().filter(|m| m.id == user) {
+                member.muted = !enable;
+            }
         }
     }
 
@@ -375,7 +412,10 @@ impl Room {
         let p = &self.props;
         let missing = [
             (p.sdk_app_id == 0, "sdkAppID"),
-            (p.room_id == 0, "roomID"),
+            (
+                p.room_id == 0 && (p.str_room_id.is_empty() || p.protocol != Protocol::Trtc),
+                "roomID",
+            ),
             (p.user_id.is_empty(), "userID"),
             (p.user_sig.is_empty(), "userSig"),
         ]
@@ -393,8 +433,31 @@ impl Room {
             );
             return;
         }
-        self.request_sig(0);
+        match self.props.protocol {
+            Protocol::Legacy => self.request_sig(0),
+            Protocol::Trtc => self.trtc_enter(),
+        }
         self.im_start();
+    }
+
+    fn trtc(&self) -> bool {
+        self.props.protocol == Protocol::Trtc
+    }
+
+    /// The room as events name it: trtc's strRoomID when set, else the number.
+    fn room_json(&self) -> Json {
+        match self.props.str_room_id.as_str() {
+            id if !id.is_empty() && self.trtc() => id.into(),
+            _ => self.props.room_id.into(),
+        }
+    }
+
+    /// The IM group of the room: its id as text.
+    fn group_id(&self) -> String {
+        match self.room_json() {
+            Json::Str(id) => id,
+            _ => self.props.room_id.to_string(),
+        }
     }
 
     fn request_sig(&mut self, failures: u8) {
@@ -468,6 +531,7 @@ impl Room {
             }
         }
         self.roster.clear();
+        self.users = trtc::Users::default();
         self.push_url.clear();
     }
 
@@ -538,15 +602,14 @@ impl Room {
     // ----- live-pusher -----
 
     fn pusher_state(&mut self, code: i64, message: Option<String>) {
+        if self.trtc() && self.trtc_pusher_state(code, &message) {
+            return;
+        }
         match code {
             1002 => self.debug_log(|| "webrtc-room: push started".into()),
             1018 => {
                 if self.phase == Phase::Pushing {
-                    self.event(
-                        "enter_room",
-                        0,
-                        obj([("roomID", self.props.room_id.into())]),
-                    );
+                    self.event("enter_room", 0, obj([("roomID", self.room_json())]));
                 }
             }
             1019 => self.error(
@@ -637,15 +700,33 @@ impl Room {
         self.roster = slots::clean_list(list, &self.props.user_id);
         let roster = self.roster.clone();
         let seating = slots::reseat(&mut self.slots, &roster);
-        for (slot, user) in &seating.left {
+        self.seat_events(&seating);
+        self.refuse(&seating.refused);
+    }
+
+    /// member_leave / member_join for the seats a re-seating freed and took.
+    fn seat_events(&mut self, seating: &slots::Seating) {
+        for (slot, user, aux) in &seating.left {
             let slot = *slot;
             self.disarm(|kind| *kind == TimerKind::Live { slot });
-            self.event("member_leave", 0, obj([("userID", user.as_str().into())]));
+            self.seat_event("member_leave", user, *aux);
         }
-        for (_, user) in &seating.joined {
-            self.event("member_join", 0, obj([("userID", user.as_str().into())]));
+        for (_, user, aux) in &seating.joined {
+            self.seat_event("member_join", user, *aux);
         }
-        self.refuse(&seating.refused);
+    }
+
+    /// `{userID}`; trtc seats a stream, so it adds `streamType`.
+    fn seat_event(&mut self, tag: &'static str, user: &str, aux: bool) {
+        let detail = if self.trtc() {
+            obj([
+                ("userID", user.into()),
+                ("streamType", trtc::stream(aux).into()),
+            ])
+        } else {
+            obj([("userID", user.into())])
+        };
+        self.event(tag, 0, detail);
     }
 
     fn refuse(&mut self, users: &[String]) {
@@ -750,6 +831,7 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
         members.push(Listed {
             id: id.into(),
             src: src.into(),
+            ..Listed::default()
         });
     }
     Ok((members, skipped))

@@ -1,11 +1,15 @@
 //! Who sits in which remote slot. Pure functions over the slot array, so the invariants (nobody seated
 //! twice, seated users never move, capacity never exceeded) are property-tested on their own.
 
-/// One entry of a 1020 member list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One stream that wants a seat: an entry of a 1020 member list, or a trtc user's stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Listed {
     pub id: String,
     pub src: String,
+    /// A user's second stream (screen share); a user may be seated twice, once per stream.
+    pub aux: bool,
+    /// The stream has no picture now (the poster shows); taken over by a seated member.
+    pub novideo: bool,
 }
 
 /// A seated remote member and what its player shows.
@@ -19,6 +23,8 @@ pub struct Member {
     pub live: bool,
     /// `enableAudio(false, id)`.
     pub muted: bool,
+    pub aux: bool,
+    pub novideo: bool,
     /// What `enableVideo` last asked for. Players always start playing (2019's layouts set
     /// `autoplay` on every live-player whatever the property said), so this starts true.
     pub video: bool,
@@ -32,18 +38,24 @@ impl Member {
             loading: false,
             live: false,
             muted: false,
+            aux: listed.aux,
+            novideo: listed.novideo,
             video: true,
         }
+    }
+
+    pub fn is(&self, listed: &Listed) -> bool {
+        self.id == listed.id && self.aux == listed.aux
     }
 }
 
 /// What one re-seating did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Seating {
-    /// `(slot, userID)` newly seated.
-    pub joined: Vec<(usize, String)>,
-    /// `(slot, userID)` no longer listed, slot freed.
-    pub left: Vec<(usize, String)>,
+    /// `(slot, userID, aux)` newly seated.
+    pub joined: Vec<(usize, String, bool)>,
+    /// `(slot, userID, aux)` no longer listed, slot freed.
+    pub left: Vec<(usize, String, bool)>,
     /// Listed users for whom no slot was free.
     pub refused: Vec<String>,
 }
@@ -67,30 +79,40 @@ pub fn reseat(slots: &mut [Option<Member>], roster: &[Listed]) -> Seating {
     let mut seating = Seating::default();
     for (index, slot) in slots.iter_mut().enumerate() {
         let Some(member) = slot else { continue };
-        match roster.iter().find(|listed| listed.id == member.id) {
+        match roster.iter().find(|listed| member.is(listed)) {
             None => {
-                seating.left.push((index, member.id.clone()));
+                seating.left.push((index, member.id.clone(), member.aux));
                 *slot = None;
             }
             Some(listed) if listed.src != member.src => {
                 *member = Member::new(listed);
             }
-            Some(_) => {}
+            Some(listed) => member.novideo = listed.novideo,
         }
     }
     for listed in roster {
-        if slots.iter().flatten().any(|member| member.id == listed.id) {
+        if slots.iter().flatten().any(|member| member.is(listed)) {
             continue;
         }
         match slots.iter().position(Option::is_none) {
             Some(index) => {
                 slots[index] = Some(Member::new(listed));
-                seating.joined.push((index, listed.id.clone()));
+                seating.joined.push((index, listed.id.clone(), listed.aux));
             }
             None => seating.refused.push(listed.id.clone()),
         }
     }
     seating
+}
+
+/// A one-slot layout (bigsmall) shows a screen share rather than a camera: when a listed share has
+/// no seat, the camera seated there gives its seat up (and waits). Returns whom it freed.
+pub fn yield_to_share(slots: &mut [Option<Member>], roster: &[Listed]) -> Option<Member> {
+    let share = roster.iter().find(|l| l.aux)?;
+    match slots {
+        [slot @ Some(_)] if slot.as_ref().is_some_and(|m| !m.aux && !m.is(share)) => slot.take(),
+        _ => None,
+    }
 }
 
 /// Lays the seated members out for a new capacity, keeping their order; returns the members that
@@ -127,6 +149,7 @@ mod tests {
             .map(|id| Listed {
                 id: id.to_string(),
                 src: format!("room://x?userid={id}"),
+                ..Listed::default()
             })
             .collect()
     }
@@ -145,10 +168,10 @@ mod tests {
         assert_eq!(ids(&slots), ["a", "b", "c"]);
         let s = reseat(&mut slots, &list(&["b", "c"]));
         assert_eq!(ids(&slots), ["", "b", "c"]);
-        assert_eq!(s.left, vec![(0, "a".to_string())]);
+        assert_eq!(s.left, vec![(0, "a".to_string(), false)]);
         let s = reseat(&mut slots, &list(&["b", "c", "d", "e"]));
         assert_eq!(ids(&slots), ["d", "b", "c"]);
-        assert_eq!(s.joined, vec![(0, "d".to_string())]);
+        assert_eq!(s.joined, vec![(0, "d".to_string(), false)]);
         assert_eq!(s.refused, vec!["e".to_string()]);
     }
 
@@ -169,6 +192,7 @@ mod tests {
         let moved = vec![Listed {
             id: "a".into(),
             src: "room://y".into(),
+            ..Listed::default()
         }];
         let s = reseat(&mut slots, &moved);
         assert_eq!(s, Seating::default());

@@ -33,7 +33,12 @@ fn member_json(member: &Option<Member>) -> Json {
     if let Some(m) = member {
         fields.push(("id".into(), m.id.as_str().into()));
         fields.push(("src".into(), m.src.as_str().into()));
-        for (key, on) in [("loading", m.loading), ("live", m.live), ("muted", m.muted)] {
+        for (key, on) in [
+            ("loading", m.loading),
+            ("live", m.live),
+            ("muted", m.muted),
+            ("novideo", m.novideo),
+        ] {
             if on {
                 fields.push((key.into(), true.into()));
             }
@@ -59,6 +64,7 @@ pub fn diff(old: &View, new: &View, patch: &mut Vec<(String, Json)>) {
                     ("loading", b.loading, a.loading),
                     ("live", b.live, a.live),
                     ("muted", b.muted, a.muted),
+                    ("novideo", b.novideo, a.novideo),
                 ] {
                     if was != is {
                         patch.push((format!("{MEMBERS}[{index}].{key}"), is.into()));
@@ -90,6 +96,8 @@ mod tests {
             loading: false,
             live: false,
             muted: false,
+            aux: false,
+            novideo: false,
             video: true,
         }
     }

@@ -138,6 +138,7 @@ pub fn router(cfg: Config) -> Router {
         .route("/media/stop", post(media::stop))
         .route("/media/kick", post(media::kick))
         .route("/media/play", get(media::play))
+        .route("/media/stream", post(media::stream))
         .route("/healthz", get(|| async { Json(json!({"ok": true})) }))
         .route("/{ver}/{service}/{cmd}", post(im::dispatch))
         .fallback(|uri: axum::http::Uri| async move {

@@ -15,6 +15,8 @@ Page({
     roomNo: '',
     userID: '',
     template: 'bigsmall',
+    // false: the 2019 room protocol (room signature); true: today's TRTC (userSig in the pusher URL).
+    trtc: false,
     layouts: LAYOUTS,
     signURL: config.SIGN_URL
   },
@@ -29,6 +31,10 @@ Page({
 
   onUserID(e) {
     this.setData({ userID: e.detail.value });
+  },
+
+  onProtocol(e) {
+    this.setData({ trtc: !!e.detail.value });
   },
 
   onLayout(e) {
@@ -53,7 +59,8 @@ Page({
     this.lastTap = now;
     // Both are checked above, so they need no URL encoding.
     wx.navigateTo({
-      url: '/pages/room/room?roomID=' + roomNo + '&template=' + this.data.template + '&userID=' + userID
+      url: '/pages/room/room?roomID=' + roomNo + '&template=' + this.data.template + '&userID=' + userID +
+        (this.data.trtc ? '&protocol=trtc' : '')
     });
   }
 });

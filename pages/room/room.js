@@ -9,10 +9,15 @@ const ERRORS = {
   '-8': 'The room is full for this layout.',
   '-9': 'The room signature could not be obtained.',
   '-10': 'Joining the room failed.',
-  '-11': 'The component\'s wasm core failed to load (it needs WeChat base library 2.14.0 or newer: update WeChat) or crashed.'
+  '-11': 'The component\'s wasm core failed to load (it needs WeChat base library 2.14.0 or newer: update WeChat) or crashed.',
+  // protocol 'trtc' only: the raw pusher codes.
+  '-1303': 'Video encoding failed on this phone.',
+  '-1304': 'Audio encoding failed on this phone.',
+  '-100018': 'The userSig was refused.',
+  '-3301': 'Entering the room failed.'
 };
 // After these the component has left the room (or, -11, cannot work): leave the page too.
-const FATAL = [-4, -5, -6, -9, -10, -11];
+const FATAL = [-4, -5, -6, -9, -10, -11, -100018, -3301];
 const TEMPLATES = ['bigsmall', 'float', 'grid'];
 
 Page({
@@ -23,6 +28,7 @@ Page({
     sdkAppID: 0,
     privateMapKey: '',
     template: 'float',
+    protocol: 'legacy',
     beauty: 5,
     muted: false,
     debug: false,
@@ -35,7 +41,8 @@ Page({
     const roomID = Number(query.roomID) || 0;
     const userID = query.userID || '';
     const template = TEMPLATES.indexOf(query.template) >= 0 ? query.template : 'float';
-    this.setData({ roomID, userID, template });
+    const protocol = query.protocol === 'trtc' ? 'trtc' : 'legacy';
+    this.setData({ roomID, userID, template, protocol });
     if (!(roomID >= 1 && roomID <= 4294967294 && Math.floor(roomID) === roomID) || !userID) {
       this.showError('Cannot enter', 'The page was opened without a valid room number and user ID (' +
         JSON.stringify(query) + '). Pick them on the first page.', true);

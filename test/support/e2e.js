@@ -242,7 +242,10 @@ function attachMedia(room, base, {interval = 20} = {}) {
     const res = await jsonRequest(`${base}/media/push`, {method: 'POST', json: {url}, timeout: 5000}).catch((e) => ({status: 0, data: String(e)}))
     if (res.status !== 200) {
       d.pushRefused.push({url, status: res.status, data: res.data})
-      await fire(-1307, `push refused by the emulator: ${JSON.stringify(res.data)}`)
+      // The statechange a real pusher reports for this refusal (trtc: -100018), else -1307.
+      const ev = res.data && res.data.event
+      if (ev) await fire(ev.code, ev.message)
+      else await fire(-1307, `push refused by the emulator: ${JSON.stringify(res.data)}`)
       return
     }
     d.session = res.data.session
@@ -250,7 +253,9 @@ function attachMedia(room, base, {interval = 20} = {}) {
   }
 
   async function play(key, p) {
-    const res = await jsonRequest(`${base}/media/play?src=${encodeURIComponent(p.src)}`, {timeout: 5000}).catch(() => ({status: 0}))
+    // A trtc play URL names no room: the emulator finds it through our own pusher's session.
+    const viewer = p.src.startsWith('room://cloud.tencent.com/rtc?') ? `&session=${encodeURIComponent(d.session || '')}` : ''
+    const res = await jsonRequest(`${base}/media/play?src=${encodeURIComponent(p.src)}${viewer}`, {timeout: 5000}).catch(() => ({status: 0}))
     if (res.status !== 200) { d.played.set(key, 'unknown'); return }
     d.played.set(key, 'playing')
     const slot = Number(p.$dataset.slot)
@@ -279,6 +284,9 @@ function attachMedia(room, base, {interval = 20} = {}) {
     }
   }, interval)
   timer.unref()
+
+  // trtc: turns this pusher's camera ('main'), screen share ('aux') or microphone ('audio') on/off.
+  d.stream = (stream, on) => jsonRequest(`${base}/media/stream`, {method: 'POST', json: {session: d.session, stream, on}, timeout: 5000})
 
   d.detach = async () => {
     clearInterval(timer)

@@ -9,14 +9,19 @@ const env = require('./wechat-env')
 const R = require('./room')
 
 const TRACES_DIR = path.resolve(env.REPO_ROOT, '..', 'shared', 'traces')
+// The project's own traces (protocol 'trtc': pusher codes 1031-1034 carry a userlist of objects).
+const OWN_TRACES_DIR = path.join(env.REPO_ROOT, 'test', 'traces')
 
-function traceNames() {
-  if (!fs.existsSync(TRACES_DIR)) return []
-  return fs.readdirSync(TRACES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort()
+const jsonIn = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')) : [])
+
+// The shared traces (sorted), then the project's own.
+function traceNames({own = true} = {}) {
+  return jsonIn(TRACES_DIR).sort().concat(own ? jsonIn(OWN_TRACES_DIR).sort() : [])
 }
 
 function loadTrace(name) {
-  return JSON.parse(fs.readFileSync(path.join(TRACES_DIR, `${name}.json`), 'utf8'))
+  const dir = jsonIn(TRACES_DIR).includes(name) ? TRACES_DIR : OWN_TRACES_DIR
+  return JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'))
 }
 
 // Runs `trace` on a fresh page. For every event, `steps[i]` = {event, setData: [records], skipped}.
@@ -35,7 +40,7 @@ async function replay(trace, {between, componentPath, root} = {}) {
     let skipped = false
     if (event.call) {
       await room.call(event.call)
-      if (event.call === 'start') {
+      if (event.call === 'start' && trace.props.protocol !== 'trtc') {
         const step = {event, setData: calls.slice(n0), skipped}
         steps.push(step)
         // the signature reply is its own input
@@ -46,7 +51,7 @@ async function replay(trace, {between, componentPath, root} = {}) {
         continue
       }
     } else if (event.pusher !== undefined) {
-      await room.pusherState(event.pusher, '')
+      await room.pusherState(event.pusher, event.userlist ? JSON.stringify({userlist: event.userlist}) : '')
     } else if (event.userlist) {
       await room.pusherUserList(event.userlist)
     } else if (event.player !== undefined) {
@@ -76,4 +81,4 @@ async function replay(trace, {between, componentPath, root} = {}) {
   }
 }
 
-module.exports = {TRACES_DIR, traceNames, loadTrace, replay}
+module.exports = {TRACES_DIR, OWN_TRACES_DIR, traceNames, loadTrace, replay}

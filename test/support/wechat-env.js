@@ -534,7 +534,7 @@ const LIVE_PUSHER_PROPERTIES = {
   filter: P(String, 'standard'), debug: P(Boolean, false),
 }
 const LIVE_PLAYER_PROPERTIES = {
-  src: P(String, ''), mode: P(String, 'live'), autoplay: P(Boolean, false), muted: P(Boolean, false),
+  src: P(String, ''), mode: P(String, 'live'), autoplay: P(Boolean, false), muted: P(Boolean, false), muteVideo: P(Boolean, false),
   orientation: P(String, 'vertical'), objectFit: P(String, 'contain'), backgroundMute: P(Boolean, false),
   minCache: P(Number, 1), maxCache: P(Number, 3), soundMode: P(String, 'speaker'),
   autoPauseIfNavigate: P(Boolean, true), autoPauseIfOpenNative: P(Boolean, true),

@@ -453,7 +453,7 @@ impl Room {
         };
         let random = self.random() & 0xFFFF_FFFF;
         let time = (self.now_ms.max(0.0) / 1000.0) as u64;
-        let room = self.props.room_id.to_string();
+        let room = self.group_id();
         let wire = vec![wire_body(&body)];
         let elems = wire.iter().map(element).collect();
         let seq = self.next_seq();
@@ -770,7 +770,7 @@ impl Room {
             "getlongpollingid",
             Json::Obj(Vec::new()),
         );
-        let room = self.props.room_id.to_string();
+        let room = self.group_id();
         let create = obj([
             ("Type", "AVChatRoom".into()),
             ("Name", room.as_str().into()),
@@ -790,7 +790,7 @@ impl Room {
 
     /// A group command whose body is just the room's group id.
     fn group_call(&mut self, call: Call, command: &str) {
-        let room = self.props.room_id.to_string();
+        let room = self.group_id();
         self.im_request(
             call,
             "v4",
@@ -980,7 +980,7 @@ impl Room {
         } else {
             let id: Json = match item.get("ToGroupId") {
                 Some(id) => id.clone(),
-                None => self.props.room_id.to_string().into(),
+                None => self.group_id().into(),
             };
             let name = group_info
                 .and_then(|g| g.get("GroupName"))
