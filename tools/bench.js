@@ -190,6 +190,9 @@ async function imBench () {
         (1000 * median / n).toFixed(2).padStart(16), IM_2019_MS[n].toFixed(2).padStart(8),
         `${(median / IM_2019_MS[n]).toFixed(2)}×`.padStart(8), `  ${bytesIn} / ${bytesOut}`)
     }
+    // The allocator's price is memory (size classes are never merged): what the batches left.
+    const memory = env.wasm.records.map(r => r.realInstance && r.realInstance.exports.memory.buffer.byteLength)
+    console.log(`wasm memory after ${IM_SIZES.length * (IM_WARMUP + IM_SAMPLES)} batches: ${(Math.max(0, ...memory.filter(Boolean)) / 1048576).toFixed(2)} MiB`)
   } finally {
     im.stop()
     counter.restore()
