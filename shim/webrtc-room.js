@@ -37,7 +37,7 @@ const DETACHED = 'webrtc-room: the component was detached'
 // An input longer than this (UTF-16 units, so at least as many UTF-8 bytes) never enters the
 // wasm memory, which cannot shrink again: the core gets a note of its size instead and answers
 // as for any input it cannot use (a reply fails, a call's callbacks get fail(-4)).
-const MAX_INPUT = 262144
+const MAX_INPUT = 1048576
 
 // The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
 // own package path, e.g. 'components/webrtc-room/webrtc-room'.
@@ -71,6 +71,8 @@ function loadFailed (comp) {
   comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
+// `input` is an input object (sent as JSON text), or a request's answer as '<id> <status> <body>'
+// whose body the core parses itself.
 function send (comp, input) {
   const rt = comp.__room
   // Detached: the core is gone, but a method's callbacks still get their one answer.
@@ -78,8 +80,8 @@ function send (comp, input) {
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
-  let text = JSON.stringify(input)
-  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: (input.reply || {}).id, cb: input.cb } })
+  let text = typeof input === 'string' ? input : JSON.stringify(input)
+  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: parseInt(text) || (input.reply || {}).id, cb: input.cb } })
   try {
     out = rt.core.handle(Date.now(), text)
   } catch (err) {
@@ -149,8 +151,7 @@ function request (comp, req) {
   const done = reply => {
     if (!(req.id in rt.requests)) return // aborted, or the core restarted
     delete rt.requests[req.id]
-    reply.id = req.id
-    send(comp, { reply })
+    send(comp, reply)
   }
   // Registered before the call: a runtime may answer synchronously.
   rt.requests[req.id] = null
@@ -158,8 +159,11 @@ function request (comp, req) {
     url: req.url,
     method: req.method,
     data: req.data,
-    success: res => done({ status: res.statusCode, data: res.data }),
-    fail: res => done({ error: (res && res.errMsg) || 'request:fail' })
+    // The body stays text and the core parses it: no JSON.parse here and JSON.stringify back.
+    // A runtime that parses anyway hands an object, which goes back to text.
+    dataType: 'text',
+    success: res => done(req.id + ' ' + (res.statusCode | 0) + ' ' + (typeof res.data === 'string' ? res.data : JSON.stringify(res.data))),
+    fail: res => done({ reply: { id: req.id, error: (res && res.errMsg) || 'request:fail' } })
   })
   if (req.id in rt.requests) rt.requests[req.id] = task
 }

@@ -199,7 +199,7 @@ test('8. a 5 MB reply never enters the wasm memory and is a defined failure (-9 
   await R.theSigRequest().respond({data: {RspHead: {ErrorCode: 0}, RspBody: {pad: MB5}}})
   const errs = eventsOf(room, 0, 'error')
   assert.deepEqual(errs.map((e) => e.code), [-9])
-  assert.match(R.detailText(errs[0].detail), /over the bound of 262144/)
+  assert.match(R.detailText(errs[0].detail), /over 1 MiB/)
   assert.ok(wasmMemoryBytes() - before < 1024 * 1024, `wasm memory grew by ${wasmMemoryBytes() - before} bytes`)
   await assertCanEnter(room, 'after 5 MB replies')
 })
@@ -331,9 +331,17 @@ add('member list', 'not JSON -> warning, seats unchanged', {...LIST('{oops'), ch
 add('member list', 'JSON but not an object -> warning', {...LIST('[1,2]'), check: seatsAre(['', '', ''], /no userlist array/)})
 add('member list', 'userlist not a list -> warning', {...LIST('{"userlist":"a,b"}'), check: seatsAre(['', '', ''], /no userlist array/)})
 add('member list', 'no message -> warning', {enter: true, async act({room}) { await room.pusherState(1020, null) }, check: seatsAre(['', '', ''], /no message/)})
-add('member list', '10,000 users (over 256 Ki characters) -> not read, a warning says so, seats unchanged', {
+add('member list', '20,000 users (over 1 MiB) -> not read, a warning says so, seats unchanged', {
+  ...LIST(Array.from({length: 20000}, (_, i) => [`u${i}`])),
+  check: seatsAre(['', '', ''], /the input is \d+ characters, over 1 MiB: not read/),
+})
+add('member list', '10,000 users -> three seated, -8 for the rest, only 1000 read', {
   ...LIST(Array.from({length: 10000}, (_, i) => [`u${i}`])),
-  check: seatsAre(['', '', ''], /input of \d+ characters is over the bound of 262144/),
+  check({room, from}) {
+    assert.deepEqual(R.seats(room), ['u0', 'u1', 'u2'])
+    assert.deepEqual(eventsOf(room, from, 'error').map((e) => e.code), [-8])
+    assert.ok(warnings(room, from).some((w) => /only the first 1000 of 10000 entries/.test(w)))
+  },
 })
 add('member list', '2,000 users -> three seated, -8 for the rest, only 1000 read', {
   ...LIST(Array.from({length: 2000}, (_, i) => [`u${i}`])),
@@ -539,11 +547,11 @@ add('method', 'sendC2CTextMsg without IM -> fail(-4) once', {
   async act({room, ctx}) { ctx.c = cbs(); await room.call('sendC2CTextMsg', 'b', 'hi', ctx.c.succ, ctx.c.fail) },
   check({ctx}) { assert.deepEqual(ctx.c.calls.map((x) => [x.ok, x.args[0]]), [[false, -4]]) },
 })
-add('method', 'sendC2CTextMsg with 5 MB of text -> fail(-4) once, saying it is over the bound', {
+add('method', 'sendC2CTextMsg with 5 MB of text -> fail(-4) once, saying it is over 1 MiB', {
   async act({room, ctx}) { ctx.c = cbs(); await room.call('sendC2CTextMsg', 'b', MB5, ctx.c.succ, ctx.c.fail) },
   check({ctx}) {
     assert.deepEqual(ctx.c.calls.map((x) => [x.ok, x.args[0]]), [[false, -4]])
-    assert.match(String(ctx.c.calls[0].args[1]), /over the bound/)
+    assert.match(String(ctx.c.calls[0].args[1]), /over 1 MiB/)
   },
 })
 add('method', 'sendGroupTextMsg to an altered receiver -> fail(-4) once', {

@@ -6,7 +6,12 @@
 // - time per runtime event (live-pusher / live-player statechange delivered to the component,
 //   through the shim, the wasm core, setData and the simulator's render), median and p95;
 // - bytes of the webrtc-room/ folder as a user copies it, IM included: at most 50,000 (the
-//   developers' guide; 2019 with its IM: 300,767).
+//   developers' guide; 2019 with its IM: 300,767);
+// - the IM hot path: a big-group long-poll reply of 50 / 200 / 500 messages (70 % short Chinese +
+//   emoji text, 20 % custom with a 100-byte data, 10 % join/quit tips; the recipe of the native
+//   bench crate/benches/im_batch.rs) from wx.request's success reaching the component to the
+//   page's big_group_msg_notify handler, median and p95 per batch and per message, and the bytes
+//   crossing the wasm boundary (2019's webim: 0.10 / 0.34 / 0.85 ms, issue 11).
 // Prints the figures; exits 1 when a budget is missed.
 //
 // - the project's own trtc churn trace (test/traces/churn-trtc.json: users entering and leaving,
@@ -29,6 +34,10 @@ const SETDATA_SHARE = 0.15
 const BYTES_2019 = { 'churn-grid': 8025, 'churn-float': 8025, 'churn-bigsmall': 3515 }
 const CALLS_2019 = { 'churn-grid': 45, 'churn-float': 45, 'churn-bigsmall': 35 }
 const TIMING_RUNS = 30
+const IM_SIZES = [50, 200, 500]
+const IM_SAMPLES = 200
+const IM_WARMUP = 20
+const IM_2019_MS = { 50: 0.10, 200: 0.34, 500: 0.85 }
 
 function folderBytes (dir) {
   let total = 0
@@ -87,6 +96,110 @@ async function runTrace (trace) {
   }
 }
 
+const TEXTS = ['主播好厉害 😀', '哈哈哈哈🎉🎉', '来了来了', '这首歌叫什么名字？', '666 👍', '晚上好，大家好 🌸']
+
+// The long-poll reply of `n` messages as the server sends it (same recipe as crate/benches/im_batch.rs).
+function imBatch (n, firstSeq) {
+  const items = []
+  for (let i = 0; i < n; i++) {
+    const seq = firstSeq + i
+    const from = `user${i % 37}`
+    const item = (Event, MsgBody) => ({
+      Event, From_Account: from, ToGroupId: '1234', MsgSeq: seq, MsgRandom: 100000 + seq * 7919 % 900000,
+      MsgTimeStamp: 1700000000 + seq, MsgPriority: 'COMMON', IsPlaceMsg: 0,
+      GroupInfo: { GroupName: '1234', From_AccountNick: `观众${i % 37}` }, MsgBody
+    })
+    if (i % 10 <= 6) items.push(item(3, [{ MsgType: 'TIMTextElem', MsgContent: { Text: TEXTS[i % TEXTS.length] } }]))
+    else if (i % 10 <= 8) {
+      const data = `{"cmd":"gift","id":${i},"pad":"${'x'.repeat(70)}"}`.slice(0, 100)
+      items.push(item(3, [{ MsgType: 'TIMCustomElem', MsgContent: { Data: data, Desc: '', Ext: '' } }]))
+    } else items.push(item(4, { OpType: i % 20 === 9 ? 1 : 2, Operator_Account: from, GroupId: '1234', UserIdList: [from] }))
+  }
+  const next = firstSeq + n
+  return { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', NextSeq: next, HoldTime: 90, Key: `key-${next}`, RspMsgList: items }
+}
+
+// Counts the bytes of every string crossing the wasm boundary: an export's (ptr, len) argument
+// pair going in (its last two arguments), a returned string when the glue frees it
+// (__wbindgen_export3(ptr, len, align)).
+function countBoundaryBytes () {
+  const realWasm = env.real.WebAssembly
+  const instantiate = realWasm.instantiate
+  const bytes = { in: 0, out: 0 }
+  realWasm.instantiate = async (...args) => {
+    const { module, instance } = await instantiate.apply(realWasm, args)
+    const exports = {}
+    for (const [name, value] of Object.entries(instance.exports)) {
+      if (typeof value !== 'function') exports[name] = value
+      else if (name === '__wbindgen_export3') exports[name] = (ptr, len, align) => { bytes.out += len; return value(ptr, len, align) }
+      else if (/^(handle|reply)$/.test(name)) exports[name] = (...a) => { bytes.in += a[a.length - 1]; return value(...a) }
+      else exports[name] = value
+    }
+    return { module, instance: { exports } }
+  }
+  return { bytes, restore () { realWasm.instantiate = instantiate } }
+}
+
+async function imBench () {
+  const WebIM = require('../test/support/webim')
+  const R = require('../test/support/room')
+  console.log(`\nIM hot path: big-group reply → page's big_group_msg_notify (real component, WeChat-like runtime), ${IM_SAMPLES} samples a cell`)
+  console.log('messages  median ms  p95 ms  µs/msg (median)  2019 ms  vs 2019  boundary bytes in/out per batch')
+  const counter = countBoundaryBytes()
+  const im = new WebIM(env)
+  try {
+    const page = env.renderPage({ props: { template: 'grid', enableIM: true } })
+    await env.waitForCore()
+    await page.start({ ...R.BASE })
+    await im.idle()
+    im.stop() // from here on the bench answers the big-group poll itself
+    const room = page.room
+    let seq = 1
+    for (const n of IM_SIZES) {
+      const samples = []
+      let bytesIn = 0
+      let bytesOut = 0
+      for (let round = 0; round < IM_WARMUP + IM_SAMPLES; round++) {
+        const [poll] = env.pendingRequests('/get_msg')
+        if (!poll) throw new Error('no big-group poll pending')
+        const batch = imBatch(n, seq)
+        seq += n
+        // What wx.request's success hands over: the parsed object for dataType json, the text otherwise.
+        const data = poll.dataType === 'json' ? batch : JSON.stringify(batch)
+        const res = { statusCode: 200, data, header: {}, cookies: [], errMsg: 'request:ok' }
+        poll.settled = true
+        page.events.length = 0
+        const in0 = counter.bytes.in
+        const out0 = counter.bytes.out
+        const t0 = process.hrtime.bigint()
+        poll.options.success(res)
+        const dt = Number(process.hrtime.bigint() - t0) / 1e6
+        const got = room.events.filter(e => e.name === 'IMEvent' && e.detail.tag === 'big_group_msg_notify')
+        const delivered = got.reduce((k, e) => k + e.detail.detail.length, 0)
+        // join/quit tips are messages too once the core delivers group tips (2019 did)
+        if (delivered < n - n / 10) throw new Error(`batch of ${n}: ${delivered} messages delivered`)
+        if (round >= IM_WARMUP) {
+          samples.push(dt)
+          bytesIn = counter.bytes.in - in0
+          bytesOut = counter.bytes.out - out0
+        }
+      }
+      samples.sort((a, b) => a - b)
+      const median = percentile(samples, 0.5)
+      console.log(String(n).padStart(8), median.toFixed(3).padStart(10), percentile(samples, 0.95).toFixed(3).padStart(7),
+        (1000 * median / n).toFixed(2).padStart(16), IM_2019_MS[n].toFixed(2).padStart(8),
+        `${(median / IM_2019_MS[n]).toFixed(2)}×`.padStart(8), `  ${bytesIn} / ${bytesOut}`)
+    }
+    // The allocator's price is memory (size classes are never merged): what the batches left.
+    const memory = env.wasm.records.map(r => r.realInstance && r.realInstance.exports.memory.buffer.byteLength)
+    console.log(`wasm memory after ${IM_SIZES.length * (IM_WARMUP + IM_SAMPLES)} batches: ${(Math.max(0, ...memory.filter(Boolean)) / 1048576).toFixed(2)} MiB`)
+  } finally {
+    im.stop()
+    counter.restore()
+    await env.cleanup()
+  }
+}
+
 async function main () {
   let ok = true
   const names = T.traceNames()
@@ -127,6 +240,8 @@ async function main () {
     const sorted = timer.samples.slice().sort((a, b) => a - b)
     console.log(`${name.padEnd(16)} events ${String(sorted.length).padStart(5)}  median ${percentile(sorted, 0.5).toFixed(0).padStart(5)} µs  p95 ${percentile(sorted, 0.95).toFixed(0).padStart(5)} µs`)
   }
+
+  await imBench()
 
   const { total, files } = folderBytes(path.join(ROOT, 'webrtc-room'))
   const pass = total <= FOLDER_BUDGET

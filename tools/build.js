@@ -294,26 +294,30 @@ function encode(s) {
   }
   return out.subarray(0, w);
 }
+// Code units are gathered in a Uint16Array and turned into text a chunk at a time
+// (fromCharCode.apply has an argument limit).
 function decode(b) {
-  let s = '', u = [];
+  let s = '', u = new Uint16Array(8194), k = 0;
   for (let i = 0; i < b.length;) {
-    let c = b[i++], n = c < 0x80 ? 0 : c < 0xc2 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : -1;
-    if (n > 0) {
-      // the first continuation byte's range excludes overlongs and surrogates (E0 ED F0 F4)
-      let lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80, hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
-      for (c &= 0x7f >> n + 1; n; n--, lo = 0x80, hi = 0xbf) {
-        // a byte out of range ends the sequence as one error and then starts afresh
-        if (!(b[i] >= lo && b[i] <= hi)) break;
-        c = c << 6 | b[i++] & 63;
+    let c = b[i++], n;
+    if (c >= 0x80) {
+      n = c < 0xc2 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : -1;
+      if (n > 0) {
+        // the first continuation byte's range excludes overlongs and surrogates (E0 ED F0 F4)
+        let lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80, hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+        for (c &= 0x7f >> n + 1; n; n--, lo = 0x80, hi = 0xbf) {
+          // a byte out of range ends the sequence as one error and then starts afresh
+          if (!(b[i] >= lo && b[i] <= hi)) break;
+          c = c << 6 | b[i++] & 63;
+        }
       }
+      if (n) c = 0xfffd;
+      if (c > 0xffff) { u[k++] = 0xd7c0 + (c >> 10); c = 0xdc00 | c & 0x3ff; }
     }
-    if (n) c = 0xfffd;
-    if (c > 0xffff) u.push(0xd7c0 + (c >> 10), 0xdc00 | c & 0x3ff);
-    else u.push(c);
-    // fromCharCode.apply has an argument limit
-    if (u.length > 8192) { s += String.fromCharCode.apply(null, u); u = []; }
+    u[k++] = c;
+    if (k > 8191) { s += String.fromCharCode.apply(null, u.subarray(0, k)); k = 0; }
   }
-  return s + String.fromCharCode.apply(null, u);
+  return s + String.fromCharCode.apply(null, u.subarray(0, k));
 }
 function create() {
   let wasm;
@@ -417,6 +421,10 @@ async function smoke(stageRoot) {
   if (typeof out !== 'string') fail(`smoke: handle returned ${typeof out}`);
   try { JSON.parse(out); } catch (e) { fail(`smoke: handle returned non-JSON: ${out.slice(0, 200)}`); }
   b.handle(0, input);
+  // the empty string (no bytes to pass) and a text reply with non-ASCII text also cross intact
+  for (const edge of ['', '7 200 {"Text":"张三 😀 \ud800"}']) {
+    try { JSON.parse(a.handle(1000, edge)); } catch (e) { fail(`smoke: handle(${JSON.stringify(edge)}) failed: ${e.message}`); }
+  }
   console.log(`  smoke: handle(1000, ${input}) -> ${out.length > 120 ? out.slice(0, 120) + '…' : out}`);
 }
 

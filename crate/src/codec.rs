@@ -353,9 +353,10 @@ fn message(obj: &Json, name: &str) -> Option<String> {
 
 /// The longest input (in UTF-16 units, as the shim measures it) the shim hands to the core; a
 /// longer one arrives as `{"oversize": {...}}`. Far above any real reply: the 2019 limits make a
-/// message at most 12,000 bytes, and a long poll brings a few dozen at a time. The same number is
+/// message at most 12,000 bytes, and a webim batch of 500 messages is about 160 KB. Equal to the
+/// text replies' MAX_REPLY_BYTES, so both paths refuse at 1 MiB. The same number is
 /// `MAX_INPUT` in shim/webrtc-room.js (a test checks they agree).
-pub const MAX_INPUT_CHARS: usize = 262_144;
+pub const MAX_INPUT_CHARS: usize = 1 << 20;
 /// In UTF-8 bytes: what the shim lets through can be up to three bytes per UTF-16 unit. Longer
 /// inputs (from a caller other than the shim) are refused unread.
 pub const MAX_INPUT_BYTES: usize = 3 * MAX_INPUT_CHARS;
@@ -452,7 +453,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
         // The shim's note in place of an input too long to copy into the wasm memory.
         "oversize" => {
             let why = format!(
-                "input of {} characters is over the bound of {MAX_INPUT_CHARS}",
+                "the input is {} characters, over 1 MiB: not read",
                 v.get("chars").unwrap_or(&Json::Null)
             );
             match v.get("id").map(|id| uint(id, "id")) {

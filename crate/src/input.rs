@@ -77,3 +77,19 @@ pub enum MsgBody {
         ext: String,
     },
 }
+
+/// Replies larger than this are not parsed (a webim batch of 500 messages is about 160 KB).
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+
+/// The reply input for a body handed over as text (see [`crate::handle_reply`]).
+pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
+    let result = if body.len() > MAX_REPLY_BYTES {
+        Err("request:fail the reply is over 1 MiB, more than the core reads".into())
+    } else {
+        Ok(Reply {
+            status: u16::try_from(status).unwrap_or(0),
+            data: Json::parse(body).unwrap_or_else(|_| Json::Str(body.to_string())),
+        })
+    };
+    Input::Reply { id, result }
+}

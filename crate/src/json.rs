@@ -353,19 +353,27 @@ impl Parser<'_> {
         Ok(n)
     }
 
+    /// Skips the bytes a string holds as they are; the text of that run.
+    fn run(&mut self) -> &str {
+        let start = self.at;
+        let rest = self.src.get(start..).unwrap_or_default();
+        self.at += rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(rest.len());
+        // The run stops only at ASCII bytes, so it ends on a char boundary.
+        self.text.get(start..self.at).unwrap_or_default()
+    }
+
     fn string(&mut self) -> Result<String, String> {
         self.at += 1; // the opening quote
-        let mut out = String::new();
+        let first = self.run();
+        // Most strings have no escape: one allocation of the exact size.
+        let mut out = first.to_string();
+        if self.eat(b'"') {
+            return Ok(out);
+        }
         loop {
-            let start = self.at;
-            while let Some(&b) = self.src.get(self.at) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.at += 1;
-            }
-            // The run stops only at ASCII bytes, so it ends on a char boundary.
-            out.push_str(self.text.get(start..self.at).unwrap_or_default());
             match self.src.get(self.at) {
                 None => return Err(self.fail("unterminated string")),
                 Some(b'"') => {
@@ -414,6 +422,8 @@ impl Parser<'_> {
                         }
                         _ => return Err(self.fail("invalid escape")),
                     }
+                    let run = self.run();
+                    out.push_str(run);
                 }
                 Some(_) => return Err(self.fail("control character in string")),
             }

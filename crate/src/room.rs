@@ -565,8 +565,8 @@ impl Room {
 
     // ----- the signature reply -----
 
-    fn reply(&mut self, id: u32, result: Result<Reply, String>) {
-        if self.im_reply(id, &result) {
+    fn reply(&mut self, id: u32, mut result: Result<Reply, String>) {
+        if self.im_reply(id, &mut result) {
             return;
         }
         let Phase::Signing { req, failures } = self.phase else {

@@ -16,15 +16,21 @@ unsafe impl Sync for OneThread {}
 
 static ROOM: OneThread = OneThread(RefCell::new(None));
 
-/// Feed one input (JSON text, see `docs/core-protocol.md`) at `now_ms`; returns the outputs as JSON text.
+/// Feed one input (JSON text, or `<id> <status> <body>` for a request's answer; see
+/// `docs/core-protocol.md`) at `now_ms`; returns the outputs as JSON text.
 #[wasm_bindgen]
 pub fn handle(now_ms: f64, input: &str) -> String {
     let mut slot = ROOM.0.borrow_mut();
     let room = slot.get_or_insert_with(Room::new);
-    crate::handle_json(room, now_ms, input)
+    crate::handle_text(room, now_ms, input)
 }
 
-// Sound: wasm32-unknown-unknown without the atomics feature runs on a single thread.
+/// Adds pages to the wasm memory; the address where they start.
+fn grow(pages: usize) -> Option<usize> {
+    let old = core::arch::wasm32::memory_grow(0, pages);
+    (old != usize::MAX).then(|| old * crate::alloc::PAGE)
+}
+
 #[global_allocator]
-static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+static ALLOC: crate::alloc::SizeClasses<fn(usize) -> Option<usize>> =
+    crate::alloc::SizeClasses::new(grow);

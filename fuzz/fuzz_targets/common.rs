@@ -81,6 +81,11 @@ impl Harness {
         }
         self.now += 250.0;
         let out = handle_json(&mut self.room, self.now, text);
+        self.check_output(&out)
+    }
+
+    /// Checks one input's output text and keeps the ids it asks for.
+    pub fn check_output(&mut self, out: &str) -> Value {
         let value: Value = serde_json::from_str(&out)
             .unwrap_or_else(|e| panic!("output is not JSON ({e}): {out}"));
         let obj = value.as_object().expect("output is an object");
@@ -145,6 +150,18 @@ impl Harness {
         self.requests.retain(|(r, _)| *r != id);
         let data: Value = serde_json::from_str(data).unwrap_or_else(|_| Value::from(data));
         self.json(json!({"reply": {"id": id, "status": status, "data": data}}))
+    }
+
+    /// Answers request `id` the way the shim does now: `<id> <status> <body>`, the body as text.
+    pub fn reply_text(&mut self, id: u64, status: u64, body: &str) -> Value {
+        self.requests.retain(|(r, _)| *r != id);
+        self.now += 250.0;
+        let out = webrtc_room_core::handle_text(
+            &mut self.room,
+            self.now,
+            &format!("{id} {status} {body}"),
+        );
+        self.check_output(&out)
     }
 
     pub fn fire_timer(&mut self, index: usize) -> Option<Value> {

@@ -516,7 +516,7 @@ impl Room {
     pub(super) fn im_reply(
         &mut self,
         id: u32,
-        result: &Result<crate::input::Reply, String>,
+        result: &mut Result<crate::input::Reply, String>,
     ) -> bool {
         let Some(pos) = self.im.pending.iter().position(|(p, _)| *p == id) else {
             return false;
@@ -524,7 +524,8 @@ impl Room {
         let (_, call) = self.im.pending.remove(pos);
         // A transport failure looks like the SDK's: ErrorCode -2.
         let reply = match result {
-            Ok(reply) if reply.data.is_object() => reply.data.clone(),
+            // Moved, not copied: a big-group batch is the largest value the core sees.
+            Ok(reply) if reply.data.is_object() => std::mem::take(&mut reply.data),
             Ok(reply) => obj([
                 ("ActionStatus", "FAIL".into()),
                 ("ErrorCode", num_i(NETWORK)),
@@ -1073,7 +1074,6 @@ impl Room {
         let items = reply
             .get("RspMsgList")
             .and_then(Json::as_array)
-            .map(<[Json]>::to_vec)
             .unwrap_or_default();
         let mut msgs = Vec::new();
         // 2019 walked the list from its end, so a batch is in reverse reply order (its demo

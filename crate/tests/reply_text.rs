@@ -1,0 +1,137 @@
+//! A request's answer with its body as text (`<id> <status> <body>`, what the shim sends since
+//! `wx.request` runs with `dataType: 'text'`): exactly the outputs of the JSON reply input, for
+//! good bodies, malformed ones and oversized ones, without a panic.
+
+use serde_json::{json, Value};
+use webrtc_room_core::{handle_json, handle_text, Room, MAX_REPLY_BYTES};
+
+const NOW: f64 = 1_700_000_000_000.0;
+
+fn outputs(text: &str) -> Value {
+    serde_json::from_str(text).expect("outputs are JSON")
+}
+
+/// Two rooms with the same props, both after start() with enableIM: the login request pending.
+fn rooms() -> (Room, Room, u64) {
+    let props = json!({"props": {"roomID": 1234, "userID": "u-self", "userSig": "sig", "sdkAppID": 1400000000, "enableIM": true}});
+    let mut rooms = [Room::new(), Room::new()];
+    let mut login = 0;
+    for room in &mut rooms {
+        handle_json(room, NOW, &props.to_string());
+        let out = outputs(&handle_json(room, NOW, r#"{"call":"start"}"#));
+        login = out["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|op| op.get("request"))
+            .find(|r| r["url"].as_str().unwrap().contains("/openim/login"))
+            .map(|r| r["id"].as_u64().unwrap())
+            .unwrap();
+    }
+    let [a, b] = rooms;
+    (a, b, login)
+}
+
+/// The body as text and as the JSON input the shim used to send give the same outputs.
+fn same_as_json_input(body: &str, data: Value) -> Value {
+    let (mut text_room, mut json_room, id) = rooms();
+    let by_text = handle_text(&mut text_room, NOW, &format!("{id} 200 {body}"));
+    let input = json!({"reply": {"id": id, "status": 200, "data": data}});
+    let by_json = handle_json(&mut json_room, NOW, &input.to_string());
+    assert_eq!(by_text, by_json, "body {body:?}");
+    outputs(&by_text)
+}
+
+/// A good login answer is followed by the profile request, which carries the session tokens.
+fn logged_in(out: &Value) -> bool {
+    out["ops"].as_array().into_iter().flatten().any(|op| {
+        op["request"]["url"]
+            .as_str()
+            .is_some_and(|u| u.contains("/profile/portrait_get?") && u.contains("tinyid="))
+    })
+}
+
+fn im_event(out: &Value, tag: &str) -> Value {
+    out["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["detail"])
+        .find(|d| d["tag"] == tag)
+        .unwrap_or_else(|| panic!("no {tag} in {out}"))
+        .clone()
+}
+
+#[test]
+fn a_good_body_is_parsed_once_by_the_core() {
+    let body = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":144115212345678901,"A2Key":"a2 😀"}"#;
+    let out = same_as_json_input(body, serde_json::from_str(body).unwrap());
+    assert!(logged_in(&out), "{out}");
+}
+
+#[test]
+fn a_malformed_body_is_what_datatype_json_leaves_a_string() {
+    for body in ["", "{", "not json", "{\"ActionStatus\":\"OK\",}", "[1, 2"] {
+        let out = same_as_json_input(body, Value::String(body.into()));
+        let login = im_event(&out, "login_event");
+        assert_eq!(login["code"], -2, "{body:?}: {out}");
+        assert_eq!(login["detail"]["ErrorInfo"], "HTTP 200 without a JSON body");
+    }
+}
+
+#[test]
+fn an_oversized_body_is_a_failed_request_not_parsed() {
+    let (mut room, _, id) = rooms();
+    let body = format!(
+        r#"{{"ActionStatus":"OK","TinyId":1,"A2Key":"{}"}}"#,
+        "x".repeat(MAX_REPLY_BYTES)
+    );
+    let out = outputs(&handle_text(&mut room, NOW, &format!("{id} 200 {body}")));
+    let login = im_event(&out, "login_event");
+    assert_eq!(login["code"], -2);
+    assert!(login["detail"]["ErrorInfo"]
+        .as_str()
+        .unwrap()
+        .contains("over 1 MiB"));
+    // exactly at the bound it is still read
+    let (mut room, _, id) = rooms();
+    let pad = MAX_REPLY_BYTES - r#"{"ActionStatus":"OK","TinyId":1,"A2Key":""}"#.len();
+    let body = format!(
+        r#"{{"ActionStatus":"OK","TinyId":1,"A2Key":"{}"}}"#,
+        "x".repeat(pad)
+    );
+    assert_eq!(body.len(), MAX_REPLY_BYTES);
+    let out = outputs(&handle_text(&mut room, NOW, &format!("{id} 200 {body}")));
+    assert!(logged_in(&out));
+}
+
+#[test]
+fn a_bad_header_is_a_bad_input_not_a_reply() {
+    let (mut room, _, id) = rooms();
+    for input in [
+        format!("{id}"),
+        format!("{id} 200"),
+        format!("{id} x {{}}"),
+        "4294967296 200 {}".to_string(),
+        format!("-{id} 200 {{}}"),
+    ] {
+        let out = outputs(&handle_text(&mut room, NOW, &input));
+        let warning = &out["events"][0]["detail"];
+        assert_eq!(warning["tag"], "warning", "{input:?}: {out}");
+        assert_eq!(warning["code"], -1);
+    }
+    // the login is still pending: a good reply afterwards logs in
+    let out = outputs(&handle_text(
+        &mut room,
+        NOW,
+        &format!(r#"{id} 200 {{"ActionStatus":"OK","TinyId":1,"A2Key":"k"}}"#),
+    ));
+    assert!(logged_in(&out));
+}
+
+#[test]
+fn json_inputs_still_go_through_handle_text() {
+    let (mut room, _, _) = rooms();
+    let out = outputs(&handle_text(&mut room, NOW, r#"{"call":"nope"}"#));
+    assert_eq!(out["events"][0]["detail"]["tag"], "warning");
+}
