@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the shipped core of <webrtc-room>: webrtc-room/core/room_bg.wasm.br and room.js.
+// Builds the shipped core of <webrtc-room>: webrtc-room/core/room_bg.wasm.br and room.js, and
+// the minified shim, webim_wx.js, WXML and WXSS from their sources in shim/.
 //
 //   node tools/build.js        (from any directory; tools/setup.sh installs what it needs)
 //
@@ -456,6 +457,74 @@ async function terse(js, header) {
   return `// ${header}\n${out.code}\n`;
 }
 
+// WXML and WXSS ship without comments and layout whitespace (readable sources: shim/). Neither
+// touches a text node with anything but whitespace in it, an attribute value or a CSS string.
+const WXML_SRC = path.join(ROOT, 'shim', 'webrtc-room.wxml');
+const WXSS_SRC = path.join(ROOT, 'shim', 'webrtc-room.wxss');
+
+// Drops comments and whitespace-only text that holds a line break (indentation between tags);
+// inside a tag, whitespace between attributes becomes one space and goes before `>` or `/>`.
+function minifyWxml(src) {
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    if (src.startsWith('<!--', i)) {
+      const end = src.indexOf('-->', i);
+      if (end < 0) fail('wxml: unterminated comment');
+      i = end + 3;
+    } else if (src[i] === '<') {
+      let tag = '';
+      for (i++; ; i++) {
+        const c = src[i];
+        if (c === undefined) fail('wxml: unterminated tag');
+        if (c === '"' || c === "'") {
+          const end = src.indexOf(c, i + 1);
+          if (end < 0) fail('wxml: unterminated attribute value');
+          tag += src.slice(i, end + 1);
+          i = end;
+        } else if (/\s/.test(c)) {
+          if (!tag.endsWith(' ')) tag += ' ';
+        } else if (c === '>') {
+          i++;
+          break;
+        } else {
+          tag += c;
+        }
+      }
+      out += '<' + tag.replace(/ (\/?)$/, '$1') + '>';
+    } else {
+      const end = src.indexOf('<', i) < 0 ? src.length : src.indexOf('<', i);
+      const text = src.slice(i, end);
+      if (!(/^\s*$/.test(text) && text.includes('\n'))) out += text;
+      i = end;
+    }
+  }
+  return out;
+}
+
+// Drops comments; whitespace runs become one space, which then goes next to { } ; , and after a
+// declaration's colon; the last declaration of a block loses its `;`. Strings are kept whole.
+function minifyWxss(src) {
+  const parts = src.split(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/);
+  let depth = 0;
+  let out = '';
+  for (let k = 0; k < parts.length; k++) {
+    if (k % 2) { out += parts[k]; continue; }
+    let css = parts[k].replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' ');
+    if (/\/\*/.test(css)) fail('wxss: unterminated comment');
+    let piece = '';
+    for (const c of css) {
+      if (c === '{') depth++;
+      if (c === '}') depth--;
+      piece += c;
+      if (c === ':' && depth > 0) piece = piece.replace(/ ?:$/, ':');
+    }
+    out += piece;
+  }
+  if (depth !== 0) fail(`wxss: unbalanced braces (${depth})`);
+  return out.replace(/ ?([{};,]) ?/g, '$1').replace(/: /g, ':').replace(/;}/g, '}').trim() + '\n';
+}
+
 async function main() {
   console.log('a. compile (wasm-pack, wasm-bindgen ' + WASM_BINDGEN_VERSION + ')');
   compile();
@@ -480,6 +549,8 @@ async function main() {
   const glueJs = await terse(glue.js, 'built by tools/build.js (wasm-bindgen ' + WASM_BINDGEN_VERSION + ' glue)');
   const shimJs = await terse(fs.readFileSync(SHIM_SRC, 'utf8'), 'built by tools/build.js from shim/webrtc-room.js');
   const webimJs = await terse(fs.readFileSync(WEBIM_SRC, 'utf8'), 'webim constants for 2019 pages, not an IM SDK (shim/webim_wx.js)');
+  const wxml = minifyWxml(fs.readFileSync(WXML_SRC, 'utf8'));
+  const wxss = minifyWxss(fs.readFileSync(WXSS_SRC, 'utf8'));
 
   // Staged first, so a build that fails its smoke test leaves the shipped core untouched.
   const stageRoot = path.join(ROOT, 'build', 'stage');
@@ -492,6 +563,8 @@ async function main() {
   for (const f of ['room_bg.wasm.br', 'room.js']) fs.copyFileSync(path.join(stage, f), path.join(OUT, f));
   fs.writeFileSync(path.join(COMPONENT, 'webrtc-room.js'), shimJs);
   fs.writeFileSync(path.join(COMPONENT, 'webim_wx.js'), webimJs);
+  fs.writeFileSync(path.join(COMPONENT, 'webrtc-room.wxml'), wxml);
+  fs.writeFileSync(path.join(COMPONENT, 'webrtc-room.wxss'), wxss);
 
   const total = dirBytes(COMPONENT);
   console.log('e. sizes (bytes)');
@@ -501,6 +574,8 @@ async function main() {
   console.log(`  room.js                  ${Buffer.byteLength(glueJs)}`);
   console.log(`  webrtc-room.js (shim)    ${Buffer.byteLength(shimJs)}`);
   console.log(`  webim_wx.js              ${Buffer.byteLength(webimJs)}`);
+  console.log(`  webrtc-room.wxml         ${Buffer.byteLength(wxml)}`);
+  console.log(`  webrtc-room.wxss         ${Buffer.byteLength(wxss)}`);
   console.log(`  webrtc-room/ total       ${total} of ${BUDGET}${total >= BUDGET ? '   <-- OVER BUDGET' : ''}`);
 }
 
@@ -510,4 +585,4 @@ if (require.main === module) {
     process.exit(1);
   });
 }
-module.exports = { transformGlue, minify }; // for poking at the transform without a cargo build
+module.exports = { transformGlue, minify, minifyWxml, minifyWxss }; // for poking at the transform without a cargo build
