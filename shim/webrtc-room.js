@@ -36,7 +36,8 @@ const TRAPPED = -11
 const DETACHED = 'webrtc-room: the component was detached'
 // An input longer than this (UTF-16 units, so at least as many UTF-8 bytes) never enters the
 // wasm memory, which cannot shrink again: the core gets a note of its size instead and answers
-// as for any input it cannot use (a reply fails, a call's callbacks get fail(-4)).
+// as for any input it cannot use (a reply, '<id> <status> <body>', fails; a call's callbacks get
+// fail(-4)). JSON inputs start with '{', so parseInt gives an id only for a reply.
 const MAX_INPUT = 1048576
 
 // The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
@@ -81,7 +82,7 @@ function send (comp, input) {
   if (!rt.core) { rt.queue.push(input); return }
   let out
   let text = typeof input === 'string' ? input : JSON.stringify(input)
-  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: parseInt(text) || (input.reply || {}).id, cb: input.cb } })
+  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: parseInt(text), cb: input.cb } })
   try {
     out = rt.core.handle(Date.now(), text)
   } catch (err) {

@@ -357,9 +357,6 @@ fn message(obj: &Json, name: &str) -> Option<String> {
 /// text replies' MAX_REPLY_BYTES, so both paths refuse at 1 MiB. The same number is
 /// `MAX_INPUT` in shim/webrtc-room.js (a test checks they agree).
 pub const MAX_INPUT_CHARS: usize = 1 << 20;
-/// In UTF-8 bytes: what the shim lets through can be up to three bytes per UTF-16 unit. Longer
-/// inputs (from a caller other than the shim) are refused unread.
-pub const MAX_INPUT_BYTES: usize = 3 * MAX_INPUT_CHARS;
 
 /// The `cb` of an input that could not be decoded otherwise, so its callbacks can still be answered.
 pub fn callback_id(input: &str) -> Option<u32> {

@@ -18,7 +18,7 @@ pub mod slots;
 mod urls;
 mod view;
 
-pub use codec::{decode_input, encode_outputs, DecodeError, MAX_INPUT_BYTES, MAX_INPUT_CHARS};
+pub use codec::{decode_input, encode_outputs, DecodeError, MAX_INPUT_CHARS};
 pub use input::MAX_REPLY_BYTES;
 pub use input::{Call, Input, MsgBody, Reply};
 pub use output::{Event, Level, Output, PlayerCmd, PusherCmd};
@@ -32,18 +32,9 @@ mod wasm;
 /// Decode one JSON input, run it, and encode everything it produced: the whole round trip the
 /// wasm export performs, usable from native tests and benches.
 pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
-    if input.len() > codec::MAX_INPUT_BYTES {
-        let why = format!(
-            "input is {} bytes long, over the bound of {}; it was not read",
-            input.len(),
-            codec::MAX_INPUT_BYTES
-        );
-        room.reject_input(DecodeError(why), None);
-    } else {
-        match decode_input(input) {
-            Ok(input) => room.handle_input(now_ms, input),
-            Err(err) => room.reject_input(err, codec::callback_id(input)),
-        }
+    match decode_input(input) {
+        Ok(input) => room.handle_input(now_ms, input),
+        Err(err) => room.reject_input(err, codec::callback_id(input)),
     }
     drain(room)
 }

@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::json;
 use support::Driver;
-use webrtc_room_core::{MAX_INPUT_BYTES, MAX_INPUT_CHARS};
+use webrtc_room_core::{MAX_INPUT_CHARS, MAX_REPLY_BYTES};
 
 #[test]
 fn the_shim_and_the_core_agree_on_the_input_bound() {
@@ -19,27 +19,9 @@ fn the_shim_and_the_core_agree_on_the_input_bound() {
         .find(|l| l.starts_with("const MAX_INPUT = "))
         .expect("const MAX_INPUT in the shim");
     assert_eq!(line, format!("const MAX_INPUT = {MAX_INPUT_CHARS}"));
-    assert_eq!(MAX_INPUT_BYTES, 3 * MAX_INPUT_CHARS);
-}
-
-#[test]
-fn an_input_over_the_byte_bound_is_refused_unread() {
-    let mut d = Driver::with_props(json!({}));
-    d.enter();
-    let huge = format!(
-        r#"{{"pusher":{{"code":1020,"message":"{}"}}}}"#,
-        "x".repeat(MAX_INPUT_BYTES)
-    );
-    let out = d.send_raw(&huge);
-    let warnings = out.tagged("warning");
-    assert_eq!(warnings.len(), 1);
-    assert!(warnings[0]["detail"]
-        .as_str()
-        .unwrap()
-        .contains("over the bound"));
-    assert!(
-        d.room.push_url().starts_with("room://"),
-        "still in the room"
+    assert_eq!(
+        MAX_INPUT_CHARS, MAX_REPLY_BYTES,
+        "JSON inputs and text replies: one bound"
     );
 }
 
