@@ -198,8 +198,7 @@ function transformGlue(src) {
         kept.push(c.text.replace(/^export /, ''));
         break;
       case 'imports':
-        importsChunk = c.text;
-        kept.push(c.text);
+        importsChunk = c.text; // kept below only if it gives the module anything
         break;
       case 'keep':
         kept.push(c.text);
@@ -226,18 +225,25 @@ function transformGlue(src) {
   if (!importsChunk) fail('glue: no __wbg_get_imports found (wasm-bindgen changed?)');
   if (!api.includes('handle')) fail(`glue: no exported handle() (exports: ${api.join(', ') || 'none'})`);
 
+  // The import object the generated glue would give, evaluated in isolation: its function
+  // values are never called here, so helpers they name need not exist. When it gives no
+  // function at all (the core imports nothing today), room.js passes {} instead; the wasm's
+  // imports are checked against what is shipped (optimise()).
+  let importObject = new Function(`${importsChunk}\nreturn __wbg_get_imports();`)();
+  const importsAnything = Object.values(importObject).some((m) => Object.keys(m).length);
+  if (importsAnything) kept.push(importsChunk);
+  else importObject = {};
+
   // A replaced helper only the generated helpers called (getUint8ArrayMemory0) is left out.
   const used = (name) => [...kept, ...helpers.filter((h) => h.name !== name).map((h) => h.code)]
     .some((t) => new RegExp(`\\b${name}\\(`).test(t));
   const body = [...helpers.filter((h) => used(h.name)).map((h) => h.code), ...kept].join('\n');
   for (const re of FORBIDDEN) if (re.test(body)) fail(`glue: kept code still matches ${re}`);
 
-  // The import object the generated glue would give, evaluated in isolation: its function
-  // values are never called here, so helpers they name need not exist.
-  const importObject = new Function(`${importsChunk}\nreturn __wbg_get_imports();`)();
   const wasmExports = [...new Set([...body.matchAll(/\bwasm\.(\w+)/g)].map((m) => m[1]))].sort();
 
-  const js = HEADER + minify(TEMPLATE.replace('/*GLUE*/', () => body).replace('/*API*/', () => api.join(', ')));
+  const js = HEADER + minify(TEMPLATE.replace('/*GLUE*/', () => body).replace('/*API*/', () => api.join(', '))
+    .replace('/*IMPORTS*/', importsAnything ? '__wbg_get_imports()' : '{}'));
   const undetected = js.replace(FEATURE_DETECTED, '');
   for (const re of FORBIDDEN) if (re.test(undetected)) fail(`glue: room.js matches ${re}`);
   return { js, api, importObject, wasmExports };
@@ -319,10 +325,11 @@ function decode(b) {
       if (c > 0xffff) { u[k++] = 0xd7c0 + (c >> 10); c = 0xdc00 | c & 0x3ff; }
     }
     u[k++] = c;
-    if (k > 8191 || i >= b.length) { s += String.fromCharCode.apply(null, u.subarray(0, k)); k = 0; }
+    if (k > 8191) { s += units(u, k); k = 0; }
   }
-  return s;
+  return s + units(u, k);
 }
+function units(u, k) { return String.fromCharCode.apply(null, u.subarray(0, k)); }
 const utf8 = { encode: encode, decode: decode };
 // Native coding where the runtime has it (Node, some base libraries) is several times faster on a
 // long-poll reply than the loops above; WeChat may lack it. Same results either way: TextDecoder
@@ -336,7 +343,7 @@ function load(packagePath) {
   let wasm;
 /*GLUE*/
   return new Promise(function (resolve) {
-    resolve(WXWebAssembly.instantiate(packagePath, __wbg_get_imports()));
+    resolve(WXWebAssembly.instantiate(packagePath, /*IMPORTS*/));
   }).then(function (r) { wasm = r.instance.exports; return { /*API*/ }; });
 }
 module.exports = { load: load, utf8: utf8 };
