@@ -138,11 +138,11 @@ test('long text (past the decoder\'s chunking) agrees with Node', () => {
 // TextDecoder, WeakRef or FinalizationRegistry; a WXWebAssembly stand-in reads the package path
 // relative to the project root, un-brotlis it and instantiates with Node's WebAssembly.
 
-function loadInWeChatLikeRealm() {
+function loadInWeChatLikeRealm(globals = {}) {
   const realWebAssembly = WebAssembly;
-  const ctx = vm.createContext({});
+  const ctx = vm.createContext({ ...globals });
   vm.runInContext('delete globalThis.WebAssembly; delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;', ctx);
-  assert.equal(vm.runInContext('typeof WebAssembly + typeof TextEncoder + typeof TextDecoder', ctx), 'undefinedundefinedundefined');
+  if (!globals.TextEncoder) assert.equal(vm.runInContext('typeof WebAssembly + typeof TextEncoder + typeof TextDecoder', ctx), 'undefinedundefinedundefined');
   ctx.WXWebAssembly = {
     instantiate(packagePath, imports) {
       assert.ok(packagePath.startsWith('/'), 'a code-package path is absolute');
@@ -197,4 +197,23 @@ test('load() rejects, rather than throws, without WXWebAssembly', async () => {
   const ctx = vm.createContext({ module: { exports: {} } });
   vm.runInContext(fs.readFileSync(GLUE, 'utf8'), ctx);
   await assert.rejects(ctx.module.exports.load(WASM_PATH), /WXWebAssembly/);
+});
+
+// Where the runtime has TextEncoder / TextDecoder the glue codes with them (counted here), and the
+// core's answers are the same as through the glue's own coding.
+test('native TextEncoder / TextDecoder, when present, are used and answer the same', async () => {
+  const calls = { encode: 0, decode: 0 };
+  class CountingEncoder extends TextEncoder { encode(s) { calls.encode++; return super.encode(s); } }
+  class CountingDecoder extends TextDecoder { decode(b) { calls.decode++; return super.decode(b); } }
+  const native = await loadInWeChatLikeRealm({ TextEncoder: CountingEncoder, TextDecoder: CountingDecoder }).load(WASM_PATH);
+  const own = await loadInWeChatLikeRealm().load(WASM_PATH);
+  const inputs = [
+    JSON.stringify({ props: { roomID: 1234, userID: 'a', userName: '张三😀', userSig: 's', sdkAppID: 1, enableIM: true } }),
+    '{"call":"start"}',
+    ...Object.values(SAMPLES).filter(Boolean).map((s) => JSON.stringify({ [`probe:${s}`]: 1 }).replace(/\\u(d[89a-f][0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))),
+    '1 200 {"ActionStatus":"OK","Text":"\ufeff张三 😀 \ud800"}',
+  ];
+  for (const input of inputs) assert.equal(native.handle(7, input), own.handle(7, input), input);
+  assert.equal(calls.encode, inputs.length);
+  assert.equal(calls.decode, inputs.length);
 });

@@ -143,7 +143,8 @@ function countBoundaryBytes () {
 async function imBench () {
   const WebIM = require('../test/support/webim')
   const R = require('../test/support/room')
-  console.log(`\nIM hot path: big-group reply → page's big_group_msg_notify (real component, WeChat-like runtime), ${IM_SAMPLES} samples a cell`)
+  const coding = typeof TextDecoder === 'function' ? 'with TextEncoder/TextDecoder (the glue uses them)' : 'without TextEncoder/TextDecoder (the glue\'s own UTF-8 coding)'
+  console.log(`\nIM hot path: big-group reply → page's big_group_msg_notify (real component, WeChat-like runtime ${coding}), ${IM_SAMPLES} samples a cell`)
   console.log('messages  median ms  p95 ms  µs/msg (median)  2019 ms  vs 2019  boundary bytes in/out per batch')
   const counter = countBoundaryBytes()
   const im = new WebIM(env)
@@ -200,7 +201,18 @@ async function imBench () {
   }
 }
 
+// The IM section alone, in a process whose WeChat-like runtime keeps TextEncoder / TextDecoder.
+function imBenchNativeCoding () {
+  const { spawnSync } = require('child_process')
+  const r = spawnSync(process.execPath, [__filename, '--im-only'], { stdio: 'inherit', env: { ...process.env, WXENV_TEXT_CODING: '1' } })
+  return r.status === 0
+}
+
 async function main () {
+  if (process.argv.includes('--im-only')) {
+    await imBench()
+    process.exit(0)
+  }
   let ok = true
   const names = T.traceNames()
   if (!names.length) {
@@ -242,6 +254,7 @@ async function main () {
   }
 
   await imBench()
+  ok = imBenchNativeCoding() && ok
 
   const { total, files } = folderBytes(path.join(ROOT, 'webrtc-room'))
   const pass = total <= FOLDER_BUDGET

@@ -582,7 +582,11 @@ jComponent.register = function register(definition) {
 // ---------------------------------------------------------------------------------------------
 // 9. Remove the globals WeChat does not have. From here on, component code cannot see them.
 // ---------------------------------------------------------------------------------------------
+// WXENV_TEXT_CODING=1 keeps TextEncoder / TextDecoder: a base library that has them (the glue
+// detects them; tools/bench.js times the IM path both ways).
+const KEPT_GLOBALS = process.env.WXENV_TEXT_CODING === '1' ? ['TextEncoder', 'TextDecoder'] : []
 for (const name of REMOVED_GLOBALS) {
+  if (KEPT_GLOBALS.includes(name)) continue
   delete globalThis[name]
   if (name in globalThis) throw new Error(`wechat-env: could not remove global ${name}`)
 }
