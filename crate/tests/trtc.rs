@@ -787,7 +787,10 @@ fn player_minus_2301_leaves_with_the_stream_named_and_a_later_1033_seats_it_agai
     let mut d = entered(json!({}));
     cameras(&mut d, &["a", "b"]);
     let out = d.player(0, "a", -2301);
-    assert_eq!(seat_events(&out), vec![json!(["member_leave", "a", "main"])]);
+    assert_eq!(
+        seat_events(&out),
+        vec![json!(["member_leave", "a", "main"])]
+    );
     assert_eq!(seats(&d), ["", "b", ""]);
     let out = video(&mut d, "a", "main", true);
     assert_eq!(seat_events(&out), vec![json!(["member_join", "a", "main"])]);
