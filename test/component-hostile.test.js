@@ -593,24 +593,348 @@ add('two rooms', 'both enter, each with its own signature and pusher', {
   },
 })
 
+// ----- the bad-input table, protocol: 'trtc' -----
+//
+// The same families in trtc mode (no signature request; users and streams from pusher codes
+// 1031-1034). `trtc: true` renders with protocol 'trtc' and enters / re-enters the trtc way.
+
+const TRTC_PREFIX = (room = 'roomid=1234') =>
+  `room://cloud.tencent.com/rtc?sdkappid=${R.BASE.sdkAppID}&${room}&userid=u-self&usersig=sig-self&appscene=`
+const trtcSrc = (user, stream = 'main') => `room://cloud.tencent.com/rtc?userid=${encodeURIComponent(user)}&streamtype=${stream}`
+const trtcUsers = (room, code, userlist) => room.pusherState(code, JSON.stringify({userlist}))
+// 1031 announces the users, 1033 turns their cameras on.
+async function trtcPublish(room, ids) {
+  await trtcUsers(room, 1031, ids.map((userid) => ({userid})))
+  await trtcUsers(room, 1033, ids.map((userid) => ({userid, streamtype: 'main', hasvideo: true})))
+}
+
+async function enterTrtcRoom(room, props = {}) {
+  await room.start({...R.BASE, ...props})
+  await room.pusherState(1018, 'entered room')
+}
+
+// The same component enters a trtc room with valid properties: no signature request, the pusher
+// gets the room://…/rtc URL of room 1234, RoomEvent enter_room, no error.
+async function assertCanEnterTrtc(room, what) {
+  const from = room.roomEvents().length
+  const sigs = R.sigRequests().length
+  await enterTrtcRoom(room)
+  assert.ok(room.pusher().url.startsWith(TRTC_PREFIX() + 'videocall&'), `${what}: the pusher has the trtc URL afterwards (${room.pusher().url})`)
+  assert.equal(R.sigRequests().length, sigs, `${what}: no signature request in trtc mode`)
+  const entered = eventsOf(room, from).filter((d) => d.tag === 'enter_room')
+  assert.equal(entered.length, 1, `${what}: enter_room afterwards (${JSON.stringify(eventsOf(room, from))})`)
+  assert.deepEqual(eventsOf(room, from, 'error'), [], `${what}: no error while entering afterwards`)
+}
+
+function addTrtc(family, name, spec) { add(`trtc ${family}`, name, {...spec, trtc: true}) }
+
+// properties: `url` is what the pusher URL must start with after start(); `start` the -9 reason.
+function trtcPropCase(name, props, {warned, start, url, pusher, render}) {
+  addTrtc('property', name, {
+    props: render ? props : undefined,
+    async act({room}) {
+      if (!render) await room.setProps(props)
+    },
+    async check({room, from}) {
+      const w = warnings(room, render ? 0 : from)
+      if (warned) assert.ok(w.some((x) => warned.test(x)), `warning ${warned} in ${JSON.stringify(w)}`)
+      else assert.deepEqual(w, [])
+      if (pusher) for (const k of Object.keys(pusher)) assert.equal(room.pusher()[k], pusher[k], k)
+      const errFrom = eventsOf(room).length
+      if (render) await room.call('start')
+      else await room.start({...R.BASE, ...props})
+      const errs = eventsOf(room, errFrom, 'error')
+      assert.equal(R.sigRequests().length, 0, 'no signature request in trtc mode')
+      if (start) {
+        assert.deepEqual(errs.map((e) => e.code), [-9])
+        assert.match(R.detailText(errs[0].detail), start)
+        assert.equal(room.pusher().url, '', 'nothing entered')
+      } else {
+        assert.deepEqual(errs, [])
+        assert.ok(room.pusher().url.startsWith(url), `${room.pusher().url} starts with ${url}`)
+      }
+      await room.setProps({strRoomID: '', scene: 'videocall', protocol: 'trtc'})
+      await room.call('exitRoom')
+    },
+  })
+}
+trtcPropCase('roomID -5, no strRoomID -> warning, start() says roomID not set', {roomID: -5}, {warned: /roomID: -5/, start: /roomID not set/})
+trtcPropCase('roomID 12.5, no strRoomID -> warning, start() refuses', {roomID: 12.5}, {warned: /roomID: 12\.5/, start: /roomID not set/})
+trtcPropCase('roomID 4294967295, no strRoomID -> warning, start() refuses', {roomID: 4294967295}, {warned: /roomID: 4294967295/, start: /roomID not set/})
+trtcPropCase('roomID 0, no strRoomID -> start() says roomID not set', {roomID: 0}, {start: /roomID not set/})
+trtcPropCase('roomID 4294967294 -> that room, no warning', {roomID: 4294967294}, {url: TRTC_PREFIX('roomid=4294967294')})
+trtcPropCase('roomID -5 with strRoomID -> warning, enters the string room', {roomID: -5, strRoomID: 'class7'}, {warned: /roomID: -5/, url: TRTC_PREFIX('strroomid=class7')})
+trtcPropCase('roomID 0 with strRoomID -> enters the string room', {roomID: 0, strRoomID: 'class7'}, {url: TRTC_PREFIX('strroomid=class7')})
+trtcPropCase('strRoomID empty -> roomID counts', {strRoomID: ''}, {url: TRTC_PREFIX()})
+trtcPropCase('strRoomID reserved characters -> percent-encoded exactly', {strRoomID: 'a&b=c#d?e/f%+ "'}, {url: TRTC_PREFIX('strroomid=' + encodeURIComponent('a&b=c#d?e/f%+ "'))})
+trtcPropCase('strRoomID CJK -> percent-encoded exactly', {strRoomID: '三年二班'}, {url: TRTC_PREFIX('strroomid=' + encodeURIComponent('三年二班'))})
+trtcPropCase('strRoomID emoji -> percent-encoded exactly', {strRoomID: '😀👍🏽'}, {url: TRTC_PREFIX('strroomid=' + encodeURIComponent('😀👍🏽'))})
+trtcPropCase('scene live -> appscene=live', {scene: 'live'}, {url: TRTC_PREFIX() + 'live&'})
+trtcPropCase('6. strRoomID with a lone surrogate, roomID 0 -> warning, start() refuses', {roomID: 0, strRoomID: 'a\udc00'}, {warned: /property strRoomID: it has a lone UTF-16 surrogate or U\+FFFD; it is set to ''/, start: /roomID not set/})
+trtcPropCase('6. strRoomID with a lone surrogate, roomID 1234 -> warning, room 1234, never an altered string room', {strRoomID: '\ud800'}, {warned: /property strRoomID: it has a lone/, url: TRTC_PREFIX()})
+addTrtc('property', 'protocol unknown -> warning, the 2019 flow (a signature request)', {
+  async act({room}) { await room.setProps({protocol: 'TRTC'}); await room.start({...R.BASE}) },
+  check({room, from}) {
+    assert.ok(warnings(room, from).some((w) => /unknown protocol: use legacy or trtc; using legacy/.test(w)), JSON.stringify(warnings(room, from)))
+    assert.equal(R.sigRequests().length, 1)
+    assert.equal(room.pusher().url, '')
+  },
+})
+addTrtc('property', 'protocol changed to trtc while in a legacy room -> the legacy room stands until start() enters the trtc way', {
+  props: {protocol: 'legacy'},
+  async act({room}) { await enterRoom(room); await room.setProps({protocol: 'trtc'}) },
+  check({room, from}) {
+    assert.equal(room.pusher().url, R.pusherURL())
+    assert.deepEqual(eventsOf(room, from, 'error'), [])
+  },
+})
+trtcPropCase('userID with a lone surrogate -> warning, start() refuses', {userID: '\ud83d'}, {warned: /userID: it has a lone/, start: /userID not set/})
+trtcPropCase('1. sdkAppID -1 at first render -> warning, start() says only sdkAppID not set', {...R.BASE, sdkAppID: -1}, {render: true, warned: /sdkAppID: -1/, start: /start\(\): sdkAppID not set/})
+trtcPropCase('9. beauty 10 -> 9, warning', {beauty: 10}, {pusher: {beauty: 9}, warned: /beauty: 10 .* set to 9/, url: TRTC_PREFIX()})
+trtcPropCase('9. aspect 16:9 -> 3:4, warning', {aspect: '16:9'}, {pusher: {aspect: '3:4'}, warned: /aspect: "16:9"/, url: TRTC_PREFIX()})
+addTrtc('property', '9. minBitrate above maxBitrate, then start() -> minBitrate = maxBitrate, warning, the trtc URL', {
+  async act({room}) { await room.setProps({minBitrate: 900, maxBitrate: 400}); await room.start({...R.BASE}) },
+  check({room, from}) {
+    assert.deepEqual(warnings(room, from), ['property minBitrate: 900 is above maxBitrate 400; it is set to 400'])
+    assert.deepEqual([room.pusher().minBitrate, room.pusher().maxBitrate], [400, 400])
+    assert.ok(room.pusher().url.startsWith(TRTC_PREFIX()))
+  },
+})
+addTrtc('property', '2. roomID 1234 changed to -5 -> start() refuses instead of entering room 1234', {
+  async act({room}) { await room.setProps({...R.BASE}); await room.setProps({roomID: -5}); await room.call('start') },
+  check({room, from}) {
+    assert.deepEqual(eventsOf(room, from, 'error').map((e) => e.code), [-9])
+    assert.equal(room.pusher().url, '')
+  },
+})
+addTrtc('property', '3. unknown template -> float shown, the trtc room still seats', {
+  props: {template: 'garbage'},
+  enter: true,
+  async act({room}) { await trtcPublish(room, ['a', 'b']) },
+  check({room}) {
+    assert.ok(warnings(room).some((w) => w.includes("unknown template 'garbage'") && w.includes('showing float')))
+    assert.equal(room.data.template, 'float')
+    assert.deepEqual(R.seats(room), ['a', 'b', ''])
+  },
+})
+
+// 1031-1034 messages, in a trtc room (grid: 3 seats)
+const TLIST = (code, list) => ({enter: true, async act({room}) { await room.pusherState(code, typeof list === 'string' ? list : JSON.stringify({userlist: list})) }})
+const SKIPPED = /skipped entries/
+addTrtc('users', '1031 not JSON -> warning, seats unchanged', {...TLIST(1031, '{oops'), check: seatsAre(['', '', ''], /pusher 1031 ignored: message is not JSON/)})
+addTrtc('users', '1033 userlist not a list -> warning', {...TLIST(1033, '{"userlist":"a"}'), check: seatsAre(['', '', ''], /pusher 1033 ignored: message has no userlist array/)})
+addTrtc('users', '1034 JSON but a list -> warning', {...TLIST(1034, '[1,2]'), check: seatsAre(['', '', ''], /pusher 1034 ignored: message has no userlist array/)})
+addTrtc('users', '1031 no message -> warning', {enter: true, async act({room}) { await room.pusherState(1031, null) }, check: seatsAre(['', '', ''], /pusher 1031 ignored: no message/)})
+addTrtc('users', '1031 entry without userid -> skipped with a warning', {...TLIST(1031, [{name: 'x'}, {userid: 5}, null]), check: seatsAre(['', '', ''], SKIPPED)})
+function trtcIds(name, ids, expected, warned) {
+  addTrtc('users', name, {
+    enter: true,
+    async act({room}) { await trtcPublish(room, ids) },
+    check({room, from}) {
+      seatsAre(expected, warned)({room, from})
+      expected.forEach((id, slot) => { if (id) assert.equal(room.player(slot).src, trtcSrc(id)) })
+    },
+  })
+}
+trtcIds('duplicates in 1031 and 1033 -> seated once', ['a', 'a', 'b', 'a'], ['a', 'b', ''])
+trtcIds('empty id -> skipped with a warning', ['', 'b'], ['b', '', ''], SKIPPED)
+trtcIds('huge id (10,000 chars) -> seated exactly, the play URL encodes it', ['h'.repeat(10000)], ['h'.repeat(10000), '', ''])
+trtcIds('reserved characters -> seated exactly, the play URL encodes them', ['a&b=c#d?e/f%+ "\'<>'], ['a&b=c#d?e/f%+ "\'<>', '', ''])
+trtcIds('CJK id -> seated exactly', ['张三李四'], ['张三李四', '', ''])
+trtcIds('emoji id -> seated exactly', ['😀👍🏽🇨🇳'], ['😀👍🏽🇨🇳', '', ''])
+trtcIds('NUL in an id -> seated exactly', ['a\u0000b'], ['a\u0000b', '', ''])
+trtcIds('the local user listed -> not seated', [R.BASE.userID, 'b'], ['b', '', ''])
+addTrtc('users', 'lone surrogate ids -> skipped with a warning, never merged', {
+  enter: true,
+  async act({room}) { await trtcUsers(room, 1031, [{userid: '\ud800'}, {userid: '\udbff'}, {userid: 'b'}]); await trtcUsers(room, 1033, [{userid: '\ud800', streamtype: 'main', hasvideo: true}, {userid: 'b', streamtype: 'main', hasvideo: true}]) },
+  check({room, from}) {
+    assert.deepEqual(R.seats(room), ['b', '', ''])
+    assert.deepEqual(eventsOf(room, from, 'remote_user_join').map((e) => e.detail.userID), ['b'])
+    assert.ok(warnings(room, from).some((w) => /lone UTF-16 surrogate/.test(w)))
+  },
+})
+addTrtc('users', '10,000 users -> three seated, -8 names the rest', {
+  enter: true,
+  async act({room}) { await trtcPublish(room, Array.from({length: 10000}, (_, i) => `u${i}`)) },
+  check({room, from}) {
+    assert.deepEqual(R.seats(room), ['u0', 'u1', 'u2'])
+    assert.deepEqual(eventsOf(room, from, 'error').map((e) => e.code), [-8])
+  },
+})
+addTrtc('users', 'unknown streamtype -> skipped with a warning', {
+  enter: true,
+  async act({room}) { await trtcUsers(room, 1031, [{userid: 'a'}]); await trtcUsers(room, 1033, [{userid: 'a', streamtype: 'big', hasvideo: true}, {userid: 'a', hasvideo: true}]) },
+  check: seatsAre(['', '', ''], /unknown streamtype/),
+})
+addTrtc('users', '1033 for a user 1031 never announced -> skipped with a warning', {
+  ...TLIST(1033, [{userid: 'ghost', streamtype: 'main', hasvideo: true}]), check: seatsAre(['', '', ''], /never announced.*ghost/),
+})
+addTrtc('users', '1034 for a user 1031 never announced -> skipped with a warning', {
+  ...TLIST(1034, [{userid: 'ghost', hasaudio: true}]), check: seatsAre(['', '', ''], /never announced.*ghost/),
+})
+addTrtc('users', 'video and audio for a user who left (1032) -> skipped with a warning, not seated', {
+  enter: true,
+  async act({room}) {
+    await trtcPublish(room, ['a'])
+    await trtcUsers(room, 1032, [{userid: 'a'}])
+    await trtcUsers(room, 1033, [{userid: 'a', streamtype: 'main', hasvideo: true}])
+    await trtcUsers(room, 1034, [{userid: 'a', hasaudio: true}])
+  },
+  check({room, from}) {
+    assert.deepEqual(R.seats(room), ['', '', ''])
+    assert.deepEqual(eventsOf(room, from, 'member_leave').map((e) => e.detail), [{userID: 'a', streamType: 'main'}])
+    assert.equal(warnings(room, from).filter((w) => SKIPPED.test(w)).length, 2)
+  },
+})
+addTrtc('users', '1031 before start() -> ignored', {
+  async act({room}) { await trtcPublish(room, ['a']) },
+  check({room, from}) { assert.deepEqual(R.seats(room), ['', '', '']); assert.deepEqual(eventsOf(room, from), []) },
+})
+addTrtc('users', '1020 (the 2019 member list) -> ignored in trtc mode', {
+  ...TLIST(1020, memberList([['a']])), check({room, from}) { assert.deepEqual(R.seats(room), ['', '', '']); assert.deepEqual(eventsOf(room, from), []) },
+})
+
+// player events
+addTrtc('player event', '5. -2301 -> member_leave of that stream, seat free; a later 1033 seats it again', {
+  enter: true,
+  async act({room, ctx}) {
+    await trtcPublish(room, ['a', 'b'])
+    ctx.from = room.roomEvents().length
+    await room.playerState('a', -2301)
+    ctx.after = R.seats(room)
+    await trtcUsers(room, 1033, [{userid: 'a', streamtype: 'main', hasvideo: true}])
+  },
+  check({room, ctx}) {
+    assert.deepEqual(ctx.after, ['', 'b', ''])
+    assert.deepEqual(eventsOf(room, ctx.from).map((d) => [d.tag, d.detail && d.detail.userID, d.detail && d.detail.streamType]),
+      [['member_leave', 'a', 'main'], ['member_join', 'a', 'main']])
+    assert.deepEqual(R.seats(room), ['a', 'b', ''])
+  },
+})
+addTrtc('player event', 'unknown user id -> nothing', {
+  enter: true,
+  async act({room}) {
+    await trtcPublish(room, ['a'])
+    room.playerNode('a').dataset.user = 'ghost'
+    await room.playerState(0, -2301)
+    room.playerNode(0).dataset.user = 'a'
+  },
+  check({room, from}) {
+    assert.deepEqual(R.seats(room), ['a', '', ''])
+    assert.deepEqual(eventsOf(room, from).filter((d) => d.tag === 'member_leave'), [])
+  },
+})
+
+// pusher events
+for (const [code, why] of [[-100018, /userSig refused \(-100018\)/], [-3301, /entering failed \(-3301\)/]]) {
+  addTrtc('pusher event', `${code} -> error ${code} saying why, the room is left`, {
+    enter: true,
+    async act({room}) { await room.pusherState(code, 'refused') },
+    check({room, from}) {
+      const errs = eventsOf(room, from, 'error')
+      assert.deepEqual(errs.map((e) => e.code), [code])
+      assert.match(R.detailText(errs[0].detail), why)
+      assert.equal(room.data.pushURL, '')
+    },
+  })
+}
+for (const [code, why] of [[-1303, /video encoding failed/], [-1304, /audio encoding failed/]]) {
+  addTrtc('pusher event', `${code} -> error ${code} saying why, the room stays`, {
+    enter: true,
+    async act({room}) { await room.pusherState(code, 'encoder') },
+    check({room, from}) {
+      const errs = eventsOf(room, from, 'error')
+      assert.deepEqual(errs.map((e) => e.code), [code])
+      assert.match(R.detailText(errs[0].detail), why)
+      assert.notEqual(room.data.pushURL, '')
+    },
+  })
+}
+addTrtc('pusher event', '1019 after exitRoom() -> exit_room only, no error', {
+  enter: true,
+  async act({room}) { await room.call('exitRoom'); await room.pusherState(1019, 'reason[0]') },
+  check({room, from}) { assert.deepEqual(eventsOf(room, from).map((e) => e.tag), ['exit_room']) },
+})
+addTrtc('pusher event', 'unasked 1019 -> -10', {
+  enter: true,
+  async act({room}) { await room.pusherState(1019, 'kicked') },
+  check({room, from}) { assert.deepEqual(eventsOf(room, from, 'error').map((e) => e.code), [-10]) },
+})
+
+// methods
+addTrtc('method', 'every method before load -> queued, start() enters once loaded', {
+  noWait: true,
+  async act({page, room}) {
+    await page.setData({...R.BASE})
+    const inst = room.instance
+    for (const m of ['stop', 'pause', 'resume', 'switchCamera', 'exitRoom']) inst[m]()
+    inst.start()
+    await env.waitForCore()
+  },
+  check({room}) {
+    assert.deepEqual(eventsOf(room, 0, 'error'), [])
+    assert.ok(room.pusher().url.startsWith(TRTC_PREFIX()), room.pusher().url)
+    assert.equal(R.sigRequests().length, 0)
+  },
+})
+addTrtc('method', 'start() twice -> one URL, no signature request, no error', {
+  async act({room}) { await room.start({...R.BASE}); await room.call('start') },
+  check({room, from}) {
+    assert.ok(room.pusher().url.startsWith(TRTC_PREFIX()))
+    assert.equal(R.sigRequests().length, 0)
+    assert.deepEqual(eventsOf(room, from, 'error'), [])
+  },
+})
+addTrtc('method', 'stop() twice, exitRoom() twice, before start -> nothing', {
+  async act({room}) { for (const m of ['stop', 'stop', 'exitRoom', 'exitRoom']) await room.call(m) },
+  check({room, from}) { assert.deepEqual(eventsOf(room, from), []) },
+})
+addTrtc('method', 'enableVideo(false, unknown user) -> warning', {
+  enter: true,
+  async act({room}) { await room.call('enableVideo', false, 'nobody') },
+  check({room, from}) { assert.ok(warnings(room, from).some((w) => /user 'nobody' is not shown/.test(w)), JSON.stringify(warnings(room, from))) },
+})
+addTrtc('method', '4. send methods after detach -> fail(-4) once each; the other room enters', {
+  count: 2,
+  props: {enableIM: true},
+  async act({page, ctx}) {
+    const [r1, r2] = page.rooms
+    ctx.inst = r1.instance
+    r1.component._exparserNode.parentNode.removeChild(r1.component._exparserNode)
+    await env.flush()
+    ctx.c = cbs()
+    ctx.inst.sendC2CTextMsg('b', 'hi', ctx.c.succ, ctx.c.fail)
+    ctx.inst.sendGroupCustomMsg({data: 'd'}, ctx.c.succ, ctx.c.fail)
+    await env.flush()
+    ctx.room = r2
+  },
+  check({ctx}) { assert.deepEqual(ctx.c.calls.map((x) => [x.ok, x.args[0]]), [[false, -4], [false, -4]]) },
+})
+
 test(`the bad-input table has at least 60 cases (${CASES.length})`, () => {
   assert.ok(CASES.length >= 60, String(CASES.length))
+})
+
+test(`the bad-input table has at least 25 trtc cases (${CASES.filter((c) => c.trtc).length})`, () => {
+  assert.ok(CASES.filter((c) => c.trtc).length >= 25)
 })
 
 for (const c of CASES) {
   test(`table: ${c.family}: ${c.name}; the component can enter a room afterwards`, async () => {
     mock.timers.enable({apis: ['setTimeout']})
-    const page = env.renderPage({props: {template: 'grid', ...(c.props || {})}, count: c.count || 1, extraAttrs: EXTRA_ATTRS})
+    const protocol = c.trtc ? {protocol: 'trtc'} : {}
+    const page = env.renderPage({props: {template: 'grid', ...protocol, ...(c.props || {})}, count: c.count || 1, extraAttrs: c.trtc ? [...EXTRA_ATTRS, 'strRoomID', 'scene'] : EXTRA_ATTRS})
     if (!c.noWait) await env.waitForCore()
     const ctx = {}
     let room = page.rooms[0]
-    if (c.enter) await enterRoom(room)
+    if (c.enter) await (c.trtc ? enterTrtcRoom(room) : enterRoom(room))
     const from = room.roomEvents().length
     await c.act({page, room, ctx, from})
     await c.check({page, room, from, ctx})
     room = ctx.room || room
     // Whatever happened, valid properties and start() enter a room.
-    await room.setProps({beauty: 0, whiteness: 0, minBitrate: 200, maxBitrate: 400, aspect: '3:4', template: 'grid'})
-    await assertCanEnter(room, c.name)
+    await room.setProps({beauty: 0, whiteness: 0, minBitrate: 200, maxBitrate: 400, aspect: '3:4', template: 'grid', ...protocol})
+    if (c.trtc) await assertCanEnterTrtc(room, c.name)
+    else await assertCanEnter(room, c.name)
   })
 }

@@ -186,17 +186,19 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
             };
         }
         match key.as_str() {
-            "userID" => {
-                let id = string!("");
-                p.user_id = Some(if altered_id(&id) {
-                    warnings.push(
-                        "property userID: it has a lone UTF-16 surrogate or U+FFFD; it is set to ''"
-                            .into(),
-                    );
-                    String::new()
-                } else {
-                    id
-                });
+            // Ids that must cross exactly: two rooms or users must never become one.
+            "userID" | "strRoomID" => {
+                let mut id = string!("");
+                if altered_id(&id) {
+                    warnings.push(format!(
+                        "property {key}: it has a lone UTF-16 surrogate or U+FFFD; it is set to ''"
+                    ));
+                    id.clear();
+                }
+                match key.as_str() {
+                    "userID" => p.user_id = Some(id),
+                    _ => p.str_room_id = Some(id),
+                }
             }
             "userName" => p.user_name = Some(string!("")),
             "userSig" => p.user_sig = Some(string!("")),
@@ -237,7 +239,6 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
                 p.max_bitrate = Some(whole!(range::BITRATE, 400, true) as u32)
             }
             "protocol" => p.protocol = Some(string!("legacy")),
-            "strRoomID" => p.str_room_id = Some(string!("")),
             "scene" => p.scene = Some(string!("")),
             "debug" => p.debug = Some(truthy(v)),
             "enableIM" => p.enable_im = Some(truthy(v)),

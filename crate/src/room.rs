@@ -774,6 +774,7 @@ impl Room {
         if member.id != user {
             return; // a player that was already replaced
         }
+        let aux = member.aux;
         match code {
             2007 => member.loading = true,
             2004 => {
@@ -798,7 +799,8 @@ impl Room {
                 // The seat is free: say so, and seat the user again (member_join) only when a
                 // later member list still lists them, not on a layout change.
                 self.roster = slots::clean_list(std::mem::take(&mut self.roster), user);
-                self.event("member_leave", 0, obj([("userID", user.into())]));
+                // trtc names the stream, as its other member_leave events do.
+                self.seat_event("member_leave", user, aux);
             }
             _ => {}
         }

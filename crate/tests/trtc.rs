@@ -779,3 +779,35 @@ proptest! {
         prop_assert_eq!(seats(&d), vec!["a".to_string()]);
     }
 }
+
+// ----- hostile inputs (issue 10) -----
+
+#[test]
+fn player_minus_2301_leaves_with_the_stream_named_and_a_later_1033_seats_it_again() {
+    let mut d = entered(json!({}));
+    cameras(&mut d, &["a", "b"]);
+    let out = d.player(0, "a", -2301);
+    assert_eq!(
+        seat_events(&out),
+        vec![json!(["member_leave", "a", "main"])]
+    );
+    assert_eq!(seats(&d), ["", "b", ""]);
+    let out = video(&mut d, "a", "main", true);
+    assert_eq!(seat_events(&out), vec![json!(["member_join", "a", "main"])]);
+    assert_eq!(seats(&d), ["a", "b", ""]);
+}
+
+#[test]
+fn an_altered_str_room_id_is_refused_never_entered() {
+    // A lone surrogate crosses the wasm boundary as U+FFFD.
+    let mut d = trtc(json!({"roomID": 0}));
+    let out = d.send(json!({"props": {"strRoomID": "a\u{FFFD}"}}));
+    assert_eq!(
+        warnings(&out),
+        ["property strRoomID: it has a lone UTF-16 surrogate or U+FFFD; it is set to ''"]
+    );
+    assert!(d.call("start").error_detail(-9).contains("roomID"));
+    let mut d = trtc(json!({"strRoomID": "\u{FFFD}"}));
+    let url = d.call("start").data()["pushURL"].to_string();
+    assert!(url.contains("&roomid=1234&"), "{url}");
+}
