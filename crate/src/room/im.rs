@@ -181,6 +181,11 @@ fn num(n: u64) -> Json {
 }
 
 /// Decodes a message element `{MsgType, MsgContent}` into `{type, content}`.
+/// A message's session as 2019's `getSession()` answers it: `C2C` with the peer, or `GROUP`.
+fn session(kind: &'static str, id: Json, name: Json) -> Json {
+    obj([("type", kind.into()), ("id", id), ("name", name)])
+}
+
 fn element(elem: &Json) -> Json {
     let kind = elem.get("MsgType").and_then(Json::as_str).unwrap_or("");
     let content = elem.get("MsgContent").cloned().unwrap_or_default();
@@ -467,11 +472,7 @@ impl Room {
                     ("MsgRandom", num(random)),
                     ("MsgBody", Json::Arr(wire)),
                 ]);
-                let sess = obj([
-                    ("type", "C2C".into()),
-                    ("id", to.as_str().into()),
-                    ("name", to.as_str().into()),
-                ]);
+                let sess = session("C2C", to.as_str().into(), to.as_str().into());
                 (data, sess)
             }
             None => {
@@ -484,7 +485,7 @@ impl Room {
                 ]);
                 // 2019's own group message named its session by the roomID property, a number.
                 let id = Json::Num(room.clone());
-                let sess = obj([("type", "GROUP".into()), ("id", id.clone()), ("name", id)]);
+                let sess = session("GROUP", id.clone(), id);
                 (data, sess)
             }
         };
@@ -971,11 +972,7 @@ impl Room {
             .to_string();
         let (sess, sub_type, elems) = if kind == Kind::C2c {
             let peer = if is_send { text("To_Account") } else { &from };
-            let sess = obj([
-                ("type", "C2C".into()),
-                ("id", peer.into()),
-                ("name", peer.into()),
-            ]);
+            let sess = session("C2C", peer.into(), peer.into());
             (sess, 0, elements(body))
         } else {
             let id: Json = match item.get("ToGroupId") {
@@ -986,7 +983,7 @@ impl Room {
                 .and_then(|g| g.get("GroupName"))
                 .cloned()
                 .unwrap_or_else(|| id.clone());
-            let sess = obj([("type", "GROUP".into()), ("id", id), ("name", name)]);
+            let sess = session("GROUP", id, name);
             if kind == Kind::Tip {
                 let tip = tip_element(body, &sess);
                 (sess, SUB_TIP, vec![tip])
