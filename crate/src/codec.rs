@@ -357,7 +357,7 @@ fn message(obj: &Json, name: &str) -> Option<String> {
 /// message at most 12,000 bytes, and a webim batch of 500 messages is about 160 KB. Equal to the
 /// text replies' MAX_REPLY_BYTES, so both paths refuse at 1 MiB. The same number is
 /// `MAX_INPUT` in shim/webrtc-room.js (a test checks they agree).
-pub const MAX_INPUT_CHARS: usize = 1 << 20;
+pub const MAX_INPUT_CHARS: usize = crate::input::MAX_REPLY_BYTES;
 
 /// The `cb` of an input that could not be decoded otherwise, so its callbacks can still be answered.
 pub fn callback_id(input: &str) -> Option<u32> {
