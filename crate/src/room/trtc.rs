@@ -10,7 +10,7 @@ use crate::codec::truthy;
 use crate::json::{obj, Json};
 use crate::props::Props;
 use crate::slots::{self, Listed};
-use crate::urls::encode_component;
+use crate::urls::{encode_component, ROOM_HOST};
 
 /// One remote user as the pusher announced it.
 #[derive(Debug, Default)]
@@ -53,7 +53,7 @@ pub(super) fn push_url(p: &Props) -> String {
         n => n.to_string(),
     };
     format!(
-        "room://cloud.tencent.com/rtc?sdkappid={}&{room}&userid={}&usersig={}&appscene={scene}\
+        "room://{ROOM_HOST}/rtc?sdkappid={}&{room}&userid={}&usersig={}&appscene={scene}\
          &encsmall=0&cloudenv=PRO&enableBlackStream=&streamid=&userdefinerecordid={}\
          &privatemapkey={}&pureaudiomode={}&recvmode=1&enableinfiniteanchor=0&component=1",
         p.sdk_app_id,
@@ -249,7 +249,7 @@ impl Room {
                 roster.push(Listed {
                     id: id.clone(),
                     src: format!(
-                        "room://cloud.tencent.com/rtc?userid={}&streamtype={}",
+                        "room://{ROOM_HOST}/rtc?userid={}&streamtype={}",
                         encode_component(id),
                         stream(aux)
                     ),
