@@ -142,6 +142,14 @@ fn profile_reply(result: Result<Value, crate::profile::Refusal>) -> Response {
 }
 
 impl Im {
+    /// The account a session is logged in as, or the answer for a session that has ended.
+    fn account_of(&self, a2: &str) -> Result<&str, Box<Response>> {
+        match self.sessions.get(a2) {
+            Some(s) => Ok(&s.user),
+            None => Err(Box::new(fail(codes::BAD_SESSION, "session ended"))),
+        }
+    }
+
     fn bump_groups_of(&self, keys: &[String]) {
         for key in keys {
             if let Some((g, _)) = self.keys.get(key) {
@@ -324,8 +332,9 @@ fn login(app: &App, q: &HashMap<String, String>) -> Response {
 fn portrait_set(app: &App, a2: &str, body: &Value) -> Response {
     let mut st = app.lock();
     let im = &mut st.im;
-    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
-        return fail(codes::BAD_SESSION, "session ended");
+    let me = match im.account_of(a2) {
+        Ok(me) => me.to_string(),
+        Err(ended) => return *ended,
     };
     let from = str_field(body, "From_Account");
     if !from.is_empty() && from != me {
@@ -453,8 +462,9 @@ fn send_c2c(app: &App, a2: &str, body: &Value) -> Response {
     let now = usersig::unix_now();
     let mut st = app.lock();
     let im = &mut st.im;
-    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
-        return fail(codes::BAD_SESSION, "session ended");
+    let me = match im.account_of(a2) {
+        Ok(me) => me.to_string(),
+        Err(ended) => return *ended,
     };
     let from = str_field(body, "From_Account");
     if !from.is_empty() && from != me {
@@ -505,8 +515,9 @@ fn create_group(app: &App, a2: &str, body: &Value) -> Response {
     }
     let mut st = app.lock();
     let im = &mut st.im;
-    let Some(me) = im.sessions.get(a2).map(|s| s.user.clone()) else {
-        return fail(codes::BAD_SESSION, "session ended");
+    let me = match im.account_of(a2) {
+        Ok(me) => me.to_string(),
+        Err(ended) => return *ended,
     };
     if let Some(g) = im.groups.get(id) {
         return if g.owner == me {
@@ -718,8 +729,9 @@ fn joined_groups(app: &App, a2: &str, body: &Value) -> Response {
 
     let st = app.lock();
     let im = &st.im;
-    let Some(me) = im.sessions.get(a2).map(|s| s.user.as_str()) else {
-        return fail(codes::BAD_SESSION, "session ended");
+    let me = match im.account_of(a2) {
+        Ok(me) => me,
+        Err(ended) => return *ended,
     };
     if account != me {
         return fail(
