@@ -219,6 +219,11 @@ pub(crate) fn url_query(url: &str) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
+/// The value of `key` in a query that [`url_query`] decoded.
+pub(crate) fn query_get<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
 /// A JSON value as an unsigned integer: a number, or a string of digits.
 pub(crate) fn as_u64(v: Option<&Value>) -> Option<u64> {
     match v? {

@@ -28,7 +28,7 @@
 //! * `GET /media/play?src=room://cloud.tencent.com/rtc?userid=U&streamtype=main|aux&session=…`: a
 //!   trtc play URL names no room, so the viewer's own pusher session says which.
 
-use crate::{as_u64, body_json, play_url, reply, url_query, App};
+use crate::{as_u64, body_json, play_url, query_get, reply, url_query, App};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -209,19 +209,23 @@ fn idle_limit(app: &App) -> Duration {
     app.cfg.media_hold * 3 + Duration::from_secs(5)
 }
 
+/// A pusher URL's `sdkappid` must be this emulator's application.
+fn check_sdk_app_id(app: &App, sdkappid: &str) -> Result<(), String> {
+    if sdkappid.parse::<u64>().ok() == Some(u64::from(app.cfg.sdk_app_id)) {
+        Ok(())
+    } else {
+        Err(format!("sdkappid {sdkappid:?} is not this emulator's"))
+    }
+}
+
 /// The sdkappid, room and user of a `room://cloud.tencent.com?…` URL, plus its query.
 fn parse_room_url(app: &App, url: &str) -> Result<RoomUrl, String> {
     if !url.starts_with("room://cloud.tencent.com?") {
         return Err("not a room://cloud.tencent.com?… URL".into());
     }
     let q = url_query(url).ok_or("the query repeats a key or is not UTF-8")?;
-    let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    if get("sdkappid").and_then(|s| s.parse::<u64>().ok()) != Some(u64::from(app.cfg.sdk_app_id)) {
-        return Err(format!(
-            "sdkappid {:?} is not this emulator's",
-            get("sdkappid")
-        ));
-    }
+    let get = |k: &str| query_get(&q, k);
+    check_sdk_app_id(app, get("sdkappid").unwrap_or(""))?;
     let room = get("roomid")
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|r| (1..=crate::sig::MAX_ROOM_ID).contains(r))
@@ -249,11 +253,7 @@ pub(crate) async fn push(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(v) => v,
         Err(why) => return err(StatusCode::BAD_REQUEST, "bad_url", why),
     };
-    let roomsig = q
-        .iter()
-        .find(|(k, _)| k == "roomsig")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
+    let roomsig = query_get(&q, "roomsig").unwrap_or("");
     let ticket = serde_json::from_str::<Value>(roomsig)
         .ok()
         .and_then(|v| v.get("RoomSig").and_then(Value::as_str).map(str::to_string));
@@ -288,14 +288,8 @@ fn push_trtc(app: &App, url: &str) -> Response {
             "the query repeats a key or is not UTF-8",
         );
     };
-    let get = |k: &str| {
-        q.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    if get("sdkappid").parse::<u64>().ok() != Some(u64::from(app.cfg.sdk_app_id)) {
-        let why = format!("sdkappid {:?} is not this emulator's", get("sdkappid"));
+    let get = |k: &str| query_get(&q, k).unwrap_or("");
+    if let Err(why) = check_sdk_app_id(app, get("sdkappid")) {
         return err(StatusCode::BAD_REQUEST, "bad_url", why);
     }
     let (room, key) = match (get("strroomid"), get("roomid").parse::<u64>()) {
@@ -530,12 +524,7 @@ pub(crate) async fn play(
 /// microphone, `aux`: screen share).
 fn play_trtc(app: &App, src: &str, session: &str) -> Response {
     let q = url_query(src).unwrap_or_default();
-    let get = |k: &str| {
-        q.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |k: &str| query_get(&q, k).unwrap_or("");
     let (user, stream) = (get("userid"), get("streamtype"));
     let mut st = app.lock();
     st.media.reap(app.cfg.sdk_app_id, idle_limit(app));
