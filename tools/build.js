@@ -601,7 +601,7 @@ async function main() {
   console.log(`  webim_wx.js              ${Buffer.byteLength(webimJs)}`);
   console.log(`  webrtc-room.wxml         ${Buffer.byteLength(wxml)}`);
   console.log(`  webrtc-room.wxss         ${Buffer.byteLength(wxss)}`);
-  console.log(`  webrtc-room/ total       ${total} of ${BUDGET}${total >= BUDGET ? '   <-- OVER BUDGET' : ''}`);
+  console.log(`  webrtc-room/ total       ${total} of ${BUDGET}${total > BUDGET ? '   <-- OVER BUDGET' : ''}`);
 }
 
 if (require.main === module) {
@@ -610,4 +610,4 @@ if (require.main === module) {
     process.exit(1);
   });
 }
-module.exports = { transformGlue, minify, minifyWxml, minifyWxss }; // for poking at the transform without a cargo build
+module.exports = { transformGlue, minify, minifyWxml, minifyWxss, BUDGET }; // for poking at the transform without a cargo build; BUDGET for the bench
