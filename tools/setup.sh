@@ -61,11 +61,8 @@ fi
 
 # The layout pictures and the browser test drive a headless Chromium through puppeteer-core, which
 # downloads no browser of its own: Debian's chromium, or a Chrome/Chromium already on the machine
-# (CHROMIUM_PATH names one explicitly; tools/chromium.js looks in the same places).
-browser=""
-for candidate in "${CHROMIUM_PATH:-}" /usr/bin/chromium chromium chromium-browser google-chrome-stable google-chrome; do
-  [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && { browser="$(command -v "$candidate")"; break; }
-done
+# (CHROMIUM_PATH names one explicitly). tools/chromium.js says where it looks and what it found.
+browser="$(node -e "process.stdout.write(require('./tools/chromium').findChromium() || '')")"
 if [ -n "$browser" ]; then
   say "ok   browser $browser"
 elif command -v apt-get >/dev/null 2>&1; then
