@@ -81,15 +81,28 @@ pub enum MsgBody {
 /// Replies larger than this are not parsed (a webim batch of 500 messages is about 160 KB).
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
 
-/// The reply input for a body handed over as text (see [`crate::handle_reply`]).
+/// The reply input for a body handed over as text (see [`crate::handle_reply`]). The body is
+/// kept as text ([`Json::Raw`]) until the request's owner reads it ([`Reply::parsed`]): the IM
+/// code parses a long-poll batch without copying its messages into owned values.
 pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
     let result = if body.len() > MAX_REPLY_BYTES {
         Err("request:fail the reply is over 1 MiB, more than the core reads".into())
     } else {
         Ok(Reply {
             status: u16::try_from(status).unwrap_or(0),
-            data: Json::parse(body).unwrap_or_else(|_| Json::Str(body.to_string())),
+            data: Json::Raw(body.to_string()),
         })
     };
     Input::Reply { id, result }
+}
+
+impl Reply {
+    /// The data as `dataType: 'json'` leaves it: a body that is JSON parsed, any other a string.
+    pub(crate) fn parsed(self) -> Reply {
+        let data = match self.data {
+            Json::Raw(text) => Json::parse(&text).unwrap_or(Json::Str(text)),
+            data => data,
+        };
+        Reply { data, ..self }
+    }
 }

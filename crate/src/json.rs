@@ -7,6 +7,7 @@
 //! (so a reply's `RspBody` is written back exactly as it came, floats included), objects keep
 //! their key order, and nesting depth is bounded so hostile input cannot exhaust the stack.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON value. Numbers keep their text; objects keep key order.
@@ -19,6 +20,9 @@ pub enum Json {
     Str(String),
     Arr(Vec<Json>),
     Obj(Vec<(String, Json)>),
+    /// JSON text, written out as it is: a reply body not parsed yet (`input::reply_text`), or
+    /// messages the core wrote as text. Never the result of [`Json::parse`].
+    Raw(String),
 }
 
 /// Deeper nesting than this is refused rather than risking the wasm stack.
@@ -27,17 +31,7 @@ const MAX_DEPTH: usize = 64;
 impl Json {
     /// Parses one JSON text (surrounding white space allowed, nothing else after it).
     pub fn parse(text: &str) -> Result<Json, String> {
-        let mut p = Parser {
-            text,
-            src: text.as_bytes(),
-            at: 0,
-        };
-        let value = p.value(0)?;
-        p.space();
-        if p.at != p.src.len() {
-            return Err(p.fail("unexpected text after the value"));
-        }
-        Ok(value)
+        Val::parse(text).map(|v| v.to_json())
     }
 
     pub fn get(&self, key: &str) -> Option<&Json> {
@@ -82,6 +76,7 @@ impl Json {
             Json::Str(_) => "a string",
             Json::Arr(_) => "an array",
             Json::Obj(_) => "an object",
+            Json::Raw(_) => "JSON text",
         }
     }
 
@@ -90,7 +85,7 @@ impl Json {
         match self {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Num(n) => out.push_str(n),
+            Json::Num(n) | Json::Raw(n) => out.push_str(n),
             Json::Str(s) => write_str(s, out),
             Json::Arr(items) => {
                 out.push('[');
@@ -179,7 +174,7 @@ impl From<Vec<Json>> for Json {
     }
 }
 
-fn write_str(s: &str, out: &mut String) {
+pub(crate) fn write_str(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -202,13 +197,166 @@ fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// A JSON value borrowed from the text it was parsed from: a string is its raw text between the
+/// quotes, a number its text. Parsing allocates one list per array and object (and a key only
+/// when it has escapes), and a string without escapes is written back out as it came: what makes
+/// a 500-message long-poll reply cheap (see `room/im.rs`). [`Val::to_json`] gives the value
+/// [`Json::parse`] would.
+#[derive(Clone, Debug, Default)]
+pub enum Val<'a> {
+    #[default]
+    Null,
+    Bool(bool),
+    Num(&'a str),
+    /// A string without escapes: its raw text is its text.
+    Str(&'a str),
+    /// A string with escapes, as raw text.
+    Esc(&'a str),
+    Arr(Vec<Val<'a>>),
+    /// Keys unescaped; a repeated key keeps the last value, in the first one's place.
+    Obj(Vec<(Cow<'a, str>, Val<'a>)>),
+}
+
+impl<'a> Val<'a> {
+    /// Parses one JSON text (surrounding white space allowed, nothing else after it).
+    pub fn parse(text: &'a str) -> Result<Val<'a>, String> {
+        let mut p = Parser {
+            text,
+            src: text.as_bytes(),
+            at: 0,
+            items: Vec::new(),
+            fields: Vec::new(),
+        };
+        let value = p.value(0)?;
+        p.space();
+        if p.at != p.src.len() {
+            return Err(p.fail("unexpected text after the value"));
+        }
+        Ok(value)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val<'a>> {
+        match self {
+            Val::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string's text, unescaped only when it has escapes.
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
+        match *self {
+            Val::Str(text) => Some(Cow::Borrowed(text)),
+            Val::Esc(raw) => Some(Cow::Owned(unescape(raw))),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Val<'a>]> {
+        match self {
+            Val::Arr(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The owned value, exactly what [`Json::parse`] gives for the same text.
+    pub fn to_json(&self) -> Json {
+        self.to_json_without(None)
+    }
+
+    /// [`Val::to_json`] without the object's field `key` (a value read borrowed instead).
+    pub fn to_json_without(&self, key: Option<&str>) -> Json {
+        match self {
+            Val::Null => Json::Null,
+            Val::Bool(b) => Json::Bool(*b),
+            Val::Num(n) => Json::Num(n.to_string()),
+            Val::Str(_) | Val::Esc(_) => Json::Str(self.as_str().unwrap_or_default().into_owned()),
+            Val::Arr(items) => Json::Arr(items.iter().map(Val::to_json).collect()),
+            Val::Obj(fields) => Json::Obj(
+                fields
+                    .iter()
+                    .filter(|(k, _)| Some(&**k) != key)
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Appends the compact JSON text: the same text `to_json().write()` appends.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Val::Null => out.push_str("null"),
+            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Val::Num(n) => out.push_str(n),
+            // Nothing in it needs escaping: the parser refused control characters, and a quote
+            // or a backslash would have ended it or made it `Esc`.
+            Val::Str(text) => {
+                out.push('"');
+                out.push_str(text);
+                out.push('"');
+            }
+            Val::Esc(raw) => write_str(&unescape(raw), out),
+            // Rare in a message (a tip's user list, an unknown element): no second writer.
+            _ => self.to_json().write(out),
+        }
+    }
+}
+
+/// The text of a raw string the parser accepted. Lone surrogates cannot live in a Rust string:
+/// U+FFFD, as UTF-8 coding does.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw.chars();
+    let hex4 = |rest: &mut std::str::Chars| -> Option<u32> {
+        let digits = rest.as_str().get(..4)?;
+        let n = u32::from_str_radix(digits, 16).ok()?;
+        rest.nth(3);
+        Some(n)
+    };
+    while let Some(c) = rest.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let c = match rest.next() {
+            Some('b') => '\u{8}',
+            Some('f') => '\u{c}',
+            Some('n') => '\n',
+            Some('r') => '\r',
+            Some('t') => '\t',
+            Some('u') => {
+                let unit = hex4(&mut rest).unwrap_or(0xFFFD);
+                let high = (0xD800..0xDC00).contains(&unit) && rest.as_str().starts_with("\\u");
+                let pair = high.then(|| {
+                    let mut ahead = rest.clone();
+                    ahead.nth(1);
+                    let low = hex4(&mut ahead).filter(|l| (0xDC00..0xE000).contains(l))?;
+                    rest = ahead;
+                    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                });
+                pair.flatten()
+                    .or_else(|| char::from_u32(unit))
+                    .unwrap_or('\u{FFFD}')
+            }
+            // '"', '\\' and '/' stand for themselves
+            Some(c) => c,
+            None => break,
+        };
+        out.push(c);
+    }
+    out
+}
+
 struct Parser<'a> {
     text: &'a str,
     src: &'a [u8],
     at: usize,
+    /// The items and fields of the arrays and objects being parsed, innermost last: each gets
+    /// its own list of exactly its size when it closes.
+    items: Vec<Val<'a>>,
+    fields: Vec<(Cow<'a, str>, Val<'a>)>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn fail(&self, what: &str) -> String {
         format!("{what} at byte {}", self.at)
     }
@@ -228,7 +376,7 @@ impl Parser<'_> {
         }
     }
 
-    fn word(&mut self, word: &str, value: Json) -> Result<Json, String> {
+    fn word(&mut self, word: &str, value: Val<'a>) -> Result<Val<'a>, String> {
         if self
             .src
             .get(self.at..)
@@ -241,66 +389,70 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, String> {
+    fn value(&mut self, depth: usize) -> Result<Val<'a>, String> {
         if depth > MAX_DEPTH {
             return Err(self.fail("nesting too deep"));
         }
         self.space();
         match self.src.get(self.at) {
             None => Err(self.fail("unexpected end")),
-            Some(b'n') => self.word("null", Json::Null),
-            Some(b't') => self.word("true", Json::Bool(true)),
-            Some(b'f') => self.word("false", Json::Bool(false)),
-            Some(b'"') => self.string().map(Json::Str),
+            Some(b'n') => self.word("null", Val::Null),
+            Some(b't') => self.word("true", Val::Bool(true)),
+            Some(b'f') => self.word("false", Val::Bool(false)),
+            Some(b'"') => self.string(),
             Some(b'[') => {
                 self.at += 1;
-                let mut items = Vec::new();
+                let mark = self.items.len();
                 self.space();
-                if self.eat(b']') {
-                    return Ok(Json::Arr(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.space();
-                    if self.eat(b']') {
-                        return Ok(Json::Arr(items));
+                if !self.eat(b']') {
+                    loop {
+                        let item = self.value(depth + 1)?;
+                        self.items.push(item);
+                        self.space();
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return Err(self.fail("expected ',' or ']'"));
+                        }
                     }
-                    if !self.eat(b',') {
-                        return Err(self.fail("expected ',' or ']'"));
-                    }
                 }
+                Ok(Val::Arr(self.items.split_off(mark)))
             }
             Some(b'{') => {
                 self.at += 1;
-                let mut fields: Vec<(String, Json)> = Vec::new();
+                let mark = self.fields.len();
                 self.space();
-                if self.eat(b'}') {
-                    return Ok(Json::Obj(fields));
+                if !self.eat(b'}') {
+                    loop {
+                        self.space();
+                        if self.src.get(self.at) != Some(&b'"') {
+                            return Err(self.fail("expected a key"));
+                        }
+                        let key = match self.string()? {
+                            Val::Str(text) => Cow::Borrowed(text),
+                            key => key.as_str().unwrap_or_default(),
+                        };
+                        self.space();
+                        if !self.eat(b':') {
+                            return Err(self.fail("expected ':'"));
+                        }
+                        let value = self.value(depth + 1)?;
+                        // Like JSON.parse: a repeated key keeps the last value (in the first one's place).
+                        match self.fields[mark..].iter_mut().find(|(k, _)| *k == key) {
+                            Some(field) => field.1 = value,
+                            None => self.fields.push((key, value)),
+                        }
+                        self.space();
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return Err(self.fail("expected ',' or '}'"));
+                        }
+                    }
                 }
-                loop {
-                    self.space();
-                    if self.src.get(self.at) != Some(&b'"') {
-                        return Err(self.fail("expected a key"));
-                    }
-                    let key = self.string()?;
-                    self.space();
-                    if !self.eat(b':') {
-                        return Err(self.fail("expected ':'"));
-                    }
-                    let value = self.value(depth + 1)?;
-                    // Like JSON.parse: a repeated key keeps the last value.
-                    match fields.iter_mut().find(|(k, _)| *k == key) {
-                        Some(field) => field.1 = value,
-                        None => fields.push((key, value)),
-                    }
-                    self.space();
-                    if self.eat(b'}') {
-                        return Ok(Json::Obj(fields));
-                    }
-                    if !self.eat(b',') {
-                        return Err(self.fail("expected ',' or '}'"));
-                    }
-                }
+                Ok(Val::Obj(self.fields.split_off(mark)))
             }
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => Err(self.fail("unexpected character")),
@@ -316,7 +468,7 @@ impl Parser<'_> {
     }
 
     /// Checks the JSON number grammar and keeps the text.
-    fn number(&mut self) -> Result<Json, String> {
+    fn number(&mut self) -> Result<Val<'a>, String> {
         let start = self.at;
         self.eat(b'-');
         if self.eat(b'0') {
@@ -335,95 +487,49 @@ impl Parser<'_> {
                 return Err(self.fail("invalid number"));
             }
         }
-        let text = self.text.get(start..self.at).unwrap_or_default();
-        Ok(Json::Num(text.to_string()))
+        Ok(Val::Num(self.text.get(start..self.at).unwrap_or_default()))
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
-        let mut n = 0;
-        for _ in 0..4 {
-            let digit = self
-                .src
-                .get(self.at)
-                .and_then(|b| (*b as char).to_digit(16))
-                .ok_or_else(|| self.fail("invalid \\u escape"))?;
-            n = n * 16 + digit;
-            self.at += 1;
-        }
-        Ok(n)
-    }
-
-    /// Skips the bytes a string holds as they are; the text of that run.
-    fn run(&mut self) -> &str {
-        let start = self.at;
-        let rest = self.src.get(start..).unwrap_or_default();
-        self.at += rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            .unwrap_or(rest.len());
-        // The run stops only at ASCII bytes, so it ends on a char boundary.
-        self.text.get(start..self.at).unwrap_or_default()
-    }
-
-    fn string(&mut self) -> Result<String, String> {
+    /// Checks a string: `Str` or `Esc` of its raw text between the quotes.
+    fn string(&mut self) -> Result<Val<'a>, String> {
         self.at += 1; // the opening quote
-        let first = self.run();
-        // Most strings have no escape: one allocation of the exact size.
-        let mut out = first.to_string();
-        if self.eat(b'"') {
-            return Ok(out);
-        }
+        let start = self.at;
+        let mut escaped = false;
         loop {
+            let rest = self.src.get(self.at..).unwrap_or_default();
+            self.at += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             match self.src.get(self.at) {
                 None => return Err(self.fail("unterminated string")),
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(out);
+                    // Stops only at ASCII bytes, so both ends are char boundaries.
+                    let raw = self.text.get(start..self.at - 1).unwrap_or_default();
+                    return Ok(if escaped {
+                        Val::Esc(raw)
+                    } else {
+                        Val::Str(raw)
+                    });
                 }
                 Some(b'\\') => {
+                    escaped = true;
                     self.at += 1;
-                    let Some(&esc) = self.src.get(self.at) else {
-                        return Err(self.fail("unterminated string"));
-                    };
-                    self.at += 1;
-                    match esc {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let unit = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&unit)
-                                && self
-                                    .src
-                                    .get(self.at..)
-                                    .is_some_and(|r| r.starts_with(b"\\u"))
-                            {
-                                let back = self.at;
-                                self.at += 2;
-                                let low = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&low) {
-                                    char::from_u32(
-                                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00),
-                                    )
-                                } else {
-                                    self.at = back; // a lone high surrogate; the next escape stands alone
-                                    None
-                                }
-                            } else {
-                                char::from_u32(unit)
-                            };
-                            // Lone surrogates cannot live in a Rust string: U+FFFD, as UTF-8 coding does.
-                            out.push(c.unwrap_or('\u{FFFD}'));
+                    match self.src.get(self.at) {
+                        None => return Err(self.fail("unterminated string")),
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.at += 1
                         }
-                        _ => return Err(self.fail("invalid escape")),
+                        Some(b'u') => {
+                            let hex = self.src.get(self.at + 1..self.at + 5);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return Err(self.fail("invalid \\u escape"));
+                            }
+                            self.at += 5;
+                        }
+                        Some(_) => return Err(self.fail("invalid escape")),
                     }
-                    let run = self.run();
-                    out.push_str(run);
                 }
                 Some(_) => return Err(self.fail("control character in string")),
             }

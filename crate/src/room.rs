@@ -575,7 +575,7 @@ impl Room {
         if req != id {
             return;
         }
-        match sig_from_reply(result) {
+        match sig_from_reply(result.map(Reply::parsed)) {
             Ok(room_sig) => {
                 let p = &self.props;
                 self.push_url = urls::push_url(

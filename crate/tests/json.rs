@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use webrtc_room_core::json::Json;
+use webrtc_room_core::json::{Json, Val};
 
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -47,5 +47,59 @@ proptest! {
         if theirs {
             prop_assert!(ours, "{} is JSON", text);
         }
+    }
+
+    #[test]
+    fn borrowed_values_write_what_owned_ones_write(doc in arb_json(), escape in any::<bool>()) {
+        // Some texts with every non-ASCII char and '/' escaped, so escaped strings and keys are read too.
+        let mut text = serde_json::to_string(&doc).unwrap();
+        if escape {
+            text = text.chars().map(|c| match c {
+                '/' => "\\/".to_string(),
+                c if !c.is_ascii() => c.encode_utf16(&mut [0; 2]).iter().map(|u| format!("\\u{u:04x}")).collect(),
+                c => c.to_string(),
+            }).collect();
+        }
+        let owned = Json::parse(&text).expect("serde_json output parses");
+        let borrowed = Val::parse(&text).expect("and so does the borrowed reader");
+        let mut written = String::new();
+        borrowed.write(&mut written);
+        prop_assert_eq!(&written, &owned.to_string());
+        prop_assert_eq!(borrowed.to_json(), owned);
+    }
+}
+
+/// What a long-poll batch needs of the borrowed reader: escapes only where they are, keys read
+/// escaped or not, a repeated key's last value in the first one's place, text as it came.
+#[test]
+fn borrowed_values_keep_raw_text_and_read_keys_unescaped() {
+    let text = r#"{"a":"x","\u0062":"\u00e9\/","a":["\ud83d\ude00",1.50],"c":"\ud800"}"#;
+    let v = Val::parse(text).unwrap();
+    assert!(
+        matches!(v.get("a"), Some(Val::Arr(_))),
+        "the last value of a repeated key"
+    );
+    assert_eq!(v.get("b").and_then(Val::as_str).as_deref(), Some("é/"));
+    assert!(matches!(v.get("b"), Some(Val::Esc(_))));
+    assert_eq!(
+        v.get("c").and_then(Val::as_str).as_deref(),
+        Some("\u{FFFD}")
+    );
+    let mut out = String::new();
+    v.write(&mut out);
+    assert_eq!(out, "{\"a\":[\"😀\",1.50],\"b\":\"é/\",\"c\":\"\u{FFFD}\"}");
+    let Val::Obj(fields) = &v else {
+        panic!("an object")
+    };
+    assert_eq!(
+        fields.iter().map(|(k, _)| &**k).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    assert!(matches!(
+        Val::parse(r#""plain 张""#),
+        Ok(Val::Str("plain 张"))
+    ));
+    for bad in ["{\"a\":1,}", "\"\\x\"", "[1,2", "\"\\u12\"", "{\"a\" 1}"] {
+        assert!(Val::parse(bad).is_err(), "{bad:?}");
     }
 }

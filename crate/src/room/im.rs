@@ -14,7 +14,9 @@
 use super::{Room, TimerKind};
 use crate::codec::truthy;
 use crate::input::MsgBody;
-use crate::json::{obj, Json};
+use std::borrow::Cow;
+
+use crate::json::{obj, write_str, Json, Val};
 use crate::output::{Level, Output};
 use crate::urls::encode_component;
 
@@ -132,7 +134,7 @@ pub(super) struct Im {
     getmsg_cookie: Option<Json>,
     getmsg_busy: bool,
     getmsg_again: bool,
-    getmsg_msgs: Vec<Json>,
+    getmsg_msgs: Batch,
     /// The nick as set by `portrait_set` (null until then).
     nick: Json,
     /// The big-group poll's next `{StartSeq, HoldTime, Key}`.
@@ -180,79 +182,140 @@ fn num(n: u64) -> Json {
     Json::Num(n.to_string())
 }
 
-/// Decodes a message element `{MsgType, MsgContent}` into `{type, content}`.
 /// A message's session as 2019's `getSession()` answers it: `C2C` with the peer, or `GROUP`.
 fn session(kind: &'static str, id: Json, name: Json) -> Json {
     obj([("type", kind.into()), ("id", id), ("name", name)])
 }
 
-fn element(elem: &Json) -> Json {
-    let kind = elem.get("MsgType").and_then(Json::as_str).unwrap_or("");
-    let content = elem.get("MsgContent").cloned().unwrap_or_default();
-    let field = |name: &str| content.get(name).cloned().unwrap_or_default();
-    let decoded = match kind.trim_end() {
-        "TIMTextElem" => obj([("text", field("Text"))]),
-        "TIMFaceElem" => obj([("index", field("Index")), ("data", field("Data"))]),
-        "TIMCustomElem" => obj([
-            ("data", field("Data")),
-            ("desc", field("Desc")),
-            ("ext", field("Ext")),
-        ]),
-        _ => content.clone(),
-    };
-    obj([("type", kind.trim_end().into()), ("content", decoded)])
+// Incoming messages are read borrowed from the reply text ([`Val`]) and written straight out as
+// the JSON text of the event's detail: a 500-message long-poll batch never becomes owned values.
+
+/// [`int_field_of`] of a borrowed value.
+fn int_of(v: &Val) -> Option<i64> {
+    int_field_of(&v.to_json())
 }
 
-/// A group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields.
-fn tip_element(body: &Json, sess: &Json) -> Json {
-    let field = |name: &str| body.get(name).cloned().unwrap_or_default();
-    let op = int_field(body, "OpType");
-    let mut group_info = Vec::new();
-    let mut member_info = Vec::new();
+fn int_val(v: &Val, name: &str) -> Option<i64> {
+    int_of(v.get(name)?)
+}
+
+/// A field's text, or "" when it is missing or not a string.
+fn text_of<'a>(v: &Val<'a>, name: &str) -> Cow<'a, str> {
+    v.get(name).and_then(Val::as_str).unwrap_or_default()
+}
+
+/// Writes a field's value, `null` when it is missing.
+fn put(out: &mut String, v: Option<&Val>) {
+    match v {
+        Some(v) => v.write(out),
+        None => out.push_str("null"),
+    }
+}
+
+/// Writes `{"k1":v1,"k2":v2,...}` of the fields `names` of `from`, under `keys`.
+fn put_fields(out: &mut String, from: Option<&Val>, keys: &[&str], names: &[&str]) {
+    for (i, (key, name)) in keys.iter().zip(names).enumerate() {
+        out.push_str(if i == 0 { "{\"" } else { ",\"" });
+        out.push_str(key);
+        out.push_str("\":");
+        put(out, from.and_then(|f| f.get(name)));
+    }
+    out.push('}');
+}
+
+/// Writes a message element `{MsgType, MsgContent}` as `{type, content}`.
+fn element(elem: &Val, out: &mut String) {
+    let kind = text_of(elem, "MsgType");
+    let kind = kind.trim_end();
+    let content = elem.get("MsgContent");
+    out.push_str("{\"type\":");
+    match elem.get("MsgType") {
+        Some(raw @ Val::Str(text)) if text.len() == kind.len() => raw.write(out),
+        _ => write_str(kind, out),
+    }
+    out.push_str(",\"content\":");
+    match kind {
+        "TIMTextElem" => put_fields(out, content, &["text"], &["Text"]),
+        "TIMFaceElem" => put_fields(out, content, &["index", "data"], &["Index", "Data"]),
+        "TIMCustomElem" => put_fields(
+            out,
+            content,
+            &["data", "desc", "ext"],
+            &["Data", "Desc", "Ext"],
+        ),
+        _ => put(out, content),
+    }
+    out.push('}');
+}
+
+/// Writes a group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields;
+/// `id` and `name` are the session's, as JSON text.
+fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
+    let op = int_val(body, "OpType");
+    out.push_str("{\"type\":\"TIMGroupTipElem\",\"content\":{\"opType\":");
+    put(out, body.get("OpType"));
+    out.push_str(",\"opUserId\":");
+    put(out, body.get("Operator_Account"));
+    out.push_str(",\"groupId\":");
+    out.push_str(id);
+    out.push_str(",\"groupName\":");
+    out.push_str(name);
+    out.push_str(",\"userIdList\":");
+    match body.get("List_Account") {
+        Some(list @ Val::Arr(_)) => list.write(out),
+        _ => out.push_str("[]"),
+    }
+    out.push_str(",\"groupInfoList\":[");
     if op == Some(6) {
         let info = body.get("MsgGroupNewInfo");
-        for (kind, name) in (1..).zip(GROUP_INFO_FIELDS) {
-            if let Some(value) = info.and_then(|i| i.get(name)).filter(|v| truthy(v)) {
-                group_info.push(obj([("type", num_i(kind)), ("value", value.clone())]));
+        let mut first = true;
+        for (kind, field) in (1..).zip(GROUP_INFO_FIELDS) {
+            if let Some(value) = info
+                .and_then(|i| i.get(field))
+                .filter(|v| truthy(&v.to_json()))
+            {
+                out.push_str(if first { "{\"type\":" } else { ",{\"type\":" });
+                out.push_str(&i64::to_string(&kind));
+                out.push_str(",\"value\":");
+                value.write(out);
+                out.push('}');
+                first = false;
             }
         }
     }
+    out.push_str("],\"memberInfoList\":[");
     if op == Some(7) {
-        let members = body.get("MsgMemberInfo").and_then(Json::as_array);
-        for m in members.unwrap_or_default() {
-            let field = |name: &str| m.get(name).cloned().unwrap_or_default();
-            member_info.push(obj([
-                ("userId", field("User_Account")),
-                ("shutupTime", field("ShutupTime")),
-            ]));
+        let members = body.get("MsgMemberInfo").and_then(Val::as_array);
+        for (i, m) in members.unwrap_or_default().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            put_fields(
+                out,
+                Some(m),
+                &["userId", "shutupTime"],
+                &["User_Account", "ShutupTime"],
+            );
         }
     }
-    let users = match body.get("List_Account") {
-        Some(list @ Json::Arr(_)) => list.clone(),
-        _ => Json::Arr(Vec::new()),
-    };
-    let member_num = match op {
-        Some(1 | 2) => field("MemberNum"),
-        _ => Json::Null,
-    };
-    let group = |name: &str| sess.get(name).cloned().unwrap_or_default();
-    let content = obj([
-        ("opType", field("OpType")),
-        ("opUserId", field("Operator_Account")),
-        ("groupId", group("id")),
-        ("groupName", group("name")),
-        ("userIdList", users),
-        ("groupInfoList", Json::Arr(group_info)),
-        ("memberInfoList", Json::Arr(member_info)),
-        ("groupMemberNum", member_num),
-    ]);
-    obj([("type", "TIMGroupTipElem".into()), ("content", content)])
+    out.push_str("],\"groupMemberNum\":");
+    match op {
+        Some(1 | 2) => put(out, body.get("MemberNum")),
+        _ => out.push_str("null"),
+    }
+    out.push_str("}}");
 }
 
-fn elements(body: &Json) -> Vec<Json> {
-    body.as_array()
-        .map(|elems| elems.iter().map(element).collect())
-        .unwrap_or_default()
+/// Messages written as JSON text: one event's detail array in the making.
+#[derive(Debug, Default)]
+pub(super) struct Batch(String);
+
+impl Batch {
+    /// The array, if any message was written; the batch starts afresh.
+    fn take(&mut self) -> Option<Json> {
+        let text = std::mem::take(&mut self.0);
+        (!text.is_empty()).then(|| Json::Raw(format!("[{text}]")))
+    }
 }
 
 fn wire_body(body: &MsgBody) -> Json {
@@ -460,7 +523,11 @@ impl Room {
         let time = (self.now_ms.max(0.0) / 1000.0) as u64;
         let room = self.group_id();
         let wire = vec![wire_body(&body)];
-        let elems = wire.iter().map(element).collect();
+        // The message sent, as the page gets it back: its element as an incoming one reads.
+        let mut elems = String::from("[");
+        let wire_text = Json::to_string(&wire[0]);
+        element(&Val::parse(&wire_text).unwrap_or_default(), &mut elems);
+        elems.push(']');
         let seq = self.next_seq();
         let (data, sess) = match &to {
             Some(to) => {
@@ -498,7 +565,7 @@ impl Room {
             ("time", num(time)),
             ("seq", num(seq)),
             ("random", num(random)),
-            ("elems", Json::Arr(elems)),
+            ("elems", Json::Raw(elems)),
         ]);
         if group {
             self.im_request(
@@ -523,6 +590,35 @@ impl Room {
             return false;
         };
         let (_, call) = self.im.pending.remove(pos);
+        // A body handed over as text is read here. A big-group batch's messages stay borrowed
+        // from it ([`Val`]): only the rest of the reply becomes an owned value.
+        let raw = match result {
+            Ok(reply) => match std::mem::take(&mut reply.data) {
+                Json::Raw(text) => text,
+                data => {
+                    reply.data = data;
+                    String::new()
+                }
+            },
+            Err(_) => String::new(),
+        };
+        let parsed = Val::parse(&raw);
+        let mut items = None;
+        if let (Ok(reply), false) = (&mut *result, raw.is_empty()) {
+            reply.data = match &parsed {
+                Err(_) => Json::Str(raw.clone()),
+                Ok(v) => {
+                    let head = v.to_json_without(Some("RspMsgList"));
+                    match v.get("RspMsgList") {
+                        Some(list) if matches!(call, Call::Poll(Poll::Group)) && is_ok(&head) => {
+                            items = Some(list);
+                            head
+                        }
+                        _ => v.to_json(),
+                    }
+                }
+            };
+        }
         // A transport failure looks like the SDK's: ErrorCode -2.
         let reply = match result {
             // Moved, not copied: a big-group batch is the largest value the core sees.
@@ -676,7 +772,7 @@ impl Room {
                                 self.take_timeout(&reply);
                                 self.c2c_events(&reply)
                             }
-                            Poll::Group => self.group_messages(&reply),
+                            Poll::Group => self.group_messages(&reply, items),
                         }
                     }
                     if self.im.session.is_some() && !self.im.kicked {
@@ -691,11 +787,11 @@ impl Room {
             Call::GetMsg => {
                 if ok {
                     let list = reply.get("MsgList").and_then(Json::as_array);
+                    let mut batch = std::mem::take(&mut self.im.getmsg_msgs);
                     for item in list.unwrap_or_default() {
-                        if let Some(msg) = self.message(item, Kind::C2c) {
-                            self.im.getmsg_msgs.push(msg);
-                        }
+                        self.message_of(item, Kind::C2c, &mut batch);
                     }
+                    self.im.getmsg_msgs = batch;
                     if let Some(cookie) = reply.get("Cookie") {
                         self.im.getmsg_cookie = Some(cookie.clone());
                     }
@@ -712,9 +808,8 @@ impl Room {
                 }
                 // The fetch is over: its pages' messages as one event, as 2019 delivered them.
                 self.im.getmsg_busy = false;
-                let msgs = std::mem::take(&mut self.im.getmsg_msgs);
-                if !msgs.is_empty() {
-                    self.im_event("msg_notify", 0, Json::Arr(msgs));
+                if let Some(msgs) = self.im.getmsg_msgs.take() {
+                    self.im_event("msg_notify", 0, msgs);
                 }
                 if std::mem::take(&mut self.im.getmsg_again) {
                     self.get_msg();
@@ -937,26 +1032,27 @@ impl Room {
         }
     }
 
-    /// One incoming message (a poll or getmsg item) as an IMEvent message object, or `None` for
-    /// what 2019 skipped too (placeholders, no sender, no body) and C2C repeats. The fields are
-    /// 2019's `Msg` fields; the shim adds the accessor methods.
-    fn message(&mut self, item: &Json, kind: Kind) -> Option<Json> {
-        let text = |name: &str| item.get(name).and_then(Json::as_str).unwrap_or("");
-        let from = text("From_Account").to_string();
-        let body = item.get("MsgBody")?;
-        let empty = body.as_array().is_some_and(<[Json]>::is_empty);
-        if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(truthy) {
-            return None;
+    /// One incoming message (a poll or getmsg item) written to `batch` as an IMEvent message
+    /// object, unless 2019 skipped it too (placeholders, no sender, no body) or it is a C2C
+    /// repeat. The fields are 2019's `Msg` fields; the shim adds the accessor methods.
+    fn message(&mut self, item: &Val, kind: Kind, batch: &mut Batch) {
+        let from = text_of(item, "From_Account");
+        let Some(body) = item.get("MsgBody") else {
+            return;
+        };
+        let empty = body.as_array().is_some_and(<[Val]>::is_empty);
+        if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(|v| truthy(&v.to_json()))
+        {
+            return;
         }
-        let is_send = from == self.props.user_id;
+        let is_send = *from == self.props.user_id;
         if kind == Kind::C2c {
-            let key = format!(
-                "{from}/{}/{}",
-                item.get("MsgSeq").cloned().unwrap_or_default(),
-                item.get("MsgRandom").cloned().unwrap_or_default()
-            );
+            let mut key = format!("{from}/");
+            put(&mut key, item.get("MsgSeq"));
+            key.push('/');
+            put(&mut key, item.get("MsgRandom"));
             if self.im.seen.contains(&key) {
-                return None;
+                return;
             }
             if self.im.seen.len() >= SEEN_KEPT {
                 self.im.seen.remove(0);
@@ -966,49 +1062,86 @@ impl Room {
         let group_info = item.get("GroupInfo");
         let nick = group_info
             .and_then(|g| g.get("From_AccountNick"))
-            .and_then(Json::as_str)
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&from)
-            .to_string();
-        let (sess, sub_type, elems) = if kind == Kind::C2c {
-            let peer = if is_send { text("To_Account") } else { &from };
-            let sess = session("C2C", peer.into(), peer.into());
-            (sess, 0, elements(body))
-        } else {
-            let id: Json = match item.get("ToGroupId") {
-                Some(id) => id.clone(),
-                None => self.group_id().into(),
-            };
-            let name = group_info
-                .and_then(|g| g.get("GroupName"))
-                .cloned()
-                .unwrap_or_else(|| id.clone());
-            let sess = session("GROUP", id, name);
-            if kind == Kind::Tip {
-                let tip = tip_element(body, &sess);
-                (sess, SUB_TIP, vec![tip])
+            .filter(|n| matches!(n, Val::Str(n) | Val::Esc(n) if !n.is_empty()))
+            .or_else(|| item.get("From_Account"));
+        let out = &mut batch.0;
+        if !out.is_empty() {
+            out.push(',');
+        }
+        let mut id = String::new();
+        let mut name = String::new();
+        let sub_type = if kind == Kind::C2c {
+            let peer = if is_send {
+                text_of(item, "To_Account")
             } else {
-                // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
-                let sub = match item.get("MsgPriority").and_then(int_field_of) {
-                    Some(1) => 3,
-                    Some(3) => 1,
-                    _ => 0,
-                };
-                (sess, sub, elements(body))
+                from
+            };
+            write_str(&peer, &mut id);
+            name.push_str(&id);
+            0u8
+        } else {
+            match item.get("ToGroupId") {
+                Some(v) => v.write(&mut id),
+                None => write_str(&self.group_id(), &mut id),
+            }
+            match group_info.and_then(|g| g.get("GroupName")) {
+                Some(v) => v.write(&mut name),
+                None => name.push_str(&id),
+            }
+            // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
+            match (kind, item.get("MsgPriority").and_then(int_of)) {
+                (Kind::Tip, _) => SUB_TIP as u8,
+                (_, Some(1)) => 3,
+                (_, Some(3)) => 1,
+                _ => 0,
             }
         };
-        let field = |name: &str| item.get(name).cloned().unwrap_or_default();
-        Some(obj([
-            ("sess", sess),
-            ("subType", num_i(sub_type)),
-            ("isSend", is_send.into()),
-            ("fromAccount", from.into()),
-            ("fromAccountNick", nick.into()),
-            ("time", field("MsgTimeStamp")),
-            ("seq", field("MsgSeq")),
-            ("random", field("MsgRandom")),
-            ("elems", Json::Arr(elems)),
-        ]))
+        out.push_str("{\"sess\":{\"type\":");
+        out.push_str(if kind == Kind::C2c {
+            "\"C2C\""
+        } else {
+            "\"GROUP\""
+        });
+        out.push_str(",\"id\":");
+        out.push_str(&id);
+        out.push_str(",\"name\":");
+        out.push_str(&name);
+        out.push_str("},\"subType\":");
+        out.push(char::from(b'0' + sub_type));
+        out.push_str(if is_send {
+            ",\"isSend\":true,\"fromAccount\":"
+        } else {
+            ",\"isSend\":false,\"fromAccount\":"
+        });
+        put(out, item.get("From_Account"));
+        out.push_str(",\"fromAccountNick\":");
+        put(out, nick);
+        out.push_str(",\"time\":");
+        put(out, item.get("MsgTimeStamp"));
+        out.push_str(",\"seq\":");
+        put(out, item.get("MsgSeq"));
+        out.push_str(",\"random\":");
+        put(out, item.get("MsgRandom"));
+        out.push_str(",\"elems\":[");
+        if kind == Kind::Tip {
+            tip_element(body, &id, &name, out);
+        } else {
+            for (i, elem) in body.as_array().unwrap_or_default().iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                element(elem, out);
+            }
+        }
+        out.push_str("]}");
+    }
+
+    /// [`Room::message`] of an item held as an owned value (the C2C poll, getmsg).
+    fn message_of(&mut self, item: &Json, kind: Kind, batch: &mut Batch) {
+        let text = item.to_string();
+        if let Ok(item) = Val::parse(&text) {
+            self.message(&item, kind, batch);
+        }
     }
 
     /// A group system notification (`ReportType` 1–11, 255) or a group tip from either poll.
@@ -1060,7 +1193,9 @@ impl Room {
         }
     }
 
-    fn group_messages(&mut self, reply: &Json) {
+    /// A big-group poll's batch. `items` is its `RspMsgList` read borrowed from the reply text;
+    /// `None` for a reply handed over as a JSON value (then its list is read the same way).
+    fn group_messages(&mut self, reply: &Json, items: Option<&Val>) {
         if let Some((seq, hold, key)) = &mut self.im.group_poll {
             for (slot, name) in [(seq, "NextSeq"), (hold, "HoldTime"), (key, "Key")] {
                 if let Some(v) = reply.get(name) {
@@ -1068,29 +1203,39 @@ impl Room {
                 }
             }
         }
-        let items = reply
-            .get("RspMsgList")
-            .and_then(Json::as_array)
-            .unwrap_or_default();
-        let mut msgs = Vec::new();
+        let text;
+        let parsed;
+        let items = match items {
+            Some(items) => items,
+            None => {
+                text = reply.get("RspMsgList").map(Json::to_string);
+                parsed = Val::parse(text.as_deref().unwrap_or_default()).unwrap_or_default();
+                &parsed
+            }
+        };
+        let mut batch = Batch::default();
         // 2019 walked the list from its end, so a batch is in reverse reply order (its demo
         // shows a batch walking it from the end again).
-        for item in items.iter().rev() {
-            let event = int_field(item, "Event");
+        for item in items.as_array().unwrap_or_default().iter().rev() {
+            let event = int_val(item, "Event");
             let kind = match event {
                 Some(3) => Kind::Group,
                 Some(4 | 6) => Kind::Tip,
                 _ => Kind::Notice,
             };
             if kind != Kind::Notice {
-                msgs.extend(self.message(item, kind));
+                self.message(item, kind, &mut batch);
             }
-            if let Some(e @ 4..=6) = event {
-                self.group_notice(item, e);
+            // Only a system notification (5) or a group-info change (OpType 6) is a notice: the
+            // other items are not copied into owned values.
+            let op = item.get("MsgBody").and_then(|b| b.get("OpType"));
+            if let Some(e @ 4..=6) = event.filter(|e| *e == 5 || matches!(op, Some(Val::Num("6"))))
+            {
+                self.group_notice(&item.to_json(), e);
             }
         }
-        if !msgs.is_empty() {
-            self.im_event("big_group_msg_notify", 0, Json::Arr(msgs));
+        if let Some(msgs) = batch.take() {
+            self.im_event("big_group_msg_notify", 0, msgs);
         }
     }
 
@@ -1113,12 +1258,12 @@ impl Room {
                     for m in list.and_then(Json::as_array).unwrap_or_default() {
                         self.advance_notice_seq(m);
                     }
-                    let mut msgs = Vec::new();
+                    let mut batch = Batch::default();
                     for m in list.and_then(Json::as_array).unwrap_or_default() {
-                        msgs.extend(self.message(m, Kind::C2c));
+                        self.message_of(m, Kind::C2c, &mut batch);
                     }
-                    if !msgs.is_empty() {
-                        self.im_event("msg_notify", 0, Json::Arr(msgs));
+                    if let Some(msgs) = batch.take() {
+                        self.im_event("msg_notify", 0, msgs);
                     }
                 }
                 Some(k @ (4 | 5)) => {
@@ -1127,17 +1272,17 @@ impl Room {
                         .and_then(Json::as_array)
                         .map(<[Json]>::to_vec)
                         .unwrap_or_default();
-                    let mut msgs = Vec::new();
+                    let mut batch = Batch::default();
                     for tip in &tips {
                         self.advance_notice_seq(tip);
                         if k == 4 {
                             // Tips of the C2C poll are messages too, as 2019 delivered them.
-                            msgs.extend(self.message(tip, Kind::Tip));
+                            self.message_of(tip, Kind::Tip, &mut batch);
                         }
                         self.group_notice(tip, k);
                     }
-                    if !msgs.is_empty() {
-                        self.im_event("msg_notify", 0, Json::Arr(msgs));
+                    if let Some(msgs) = batch.take() {
+                        self.im_event("msg_notify", 0, msgs);
                     }
                 }
                 _ => {}
