@@ -306,15 +306,17 @@ fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
     out.push_str("}}");
 }
 
-/// Messages written as JSON text: one event's detail array in the making.
+/// Messages written as JSON text: one event's detail array in the making (`[` and the messages
+/// so far, `,`-separated).
 #[derive(Debug, Default)]
 pub(super) struct Batch(String);
 
 impl Batch {
     /// The array, if any message was written; the batch starts afresh.
     fn take(&mut self) -> Option<Json> {
-        let text = std::mem::take(&mut self.0);
-        (!text.is_empty()).then(|| Json::Raw(format!("[{text}]")))
+        let mut text = std::mem::take(&mut self.0);
+        text.push(']');
+        (text.len() > 1).then_some(Json::Raw(text))
     }
 }
 
@@ -1065,9 +1067,7 @@ impl Room {
             .filter(|n| matches!(n, Val::Str(n) | Val::Esc(n) if !n.is_empty()))
             .or_else(|| item.get("From_Account"));
         let out = &mut batch.0;
-        if !out.is_empty() {
-            out.push(',');
-        }
+        out.push(if out.is_empty() { '[' } else { ',' });
         let mut id = String::new();
         let mut name = String::new();
         let sub_type = if kind == Kind::C2c {
