@@ -65,6 +65,18 @@ pub fn handle_reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: &s
     drain(room)
 }
 
+/// `items.join(sep)` without std's `join`, whose generic copy loop is over 1 KB of wasm.
+pub(crate) fn join(items: &[String], sep: &str) -> String {
+    let mut out = String::new();
+    for (at, item) in items.iter().enumerate() {
+        if at > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
+}
+
 fn drain(room: &mut Room) -> String {
     let mut outputs = Vec::new();
     while let Some(out) = room.poll_output() {

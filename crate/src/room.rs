@@ -456,7 +456,7 @@ impl Room {
                 codes::ROOM_SIG_FAILED,
                 format!(
                     "start(): {} not set; set them (userSig from your signing service) before calling start()",
-                    missing.join(", ")
+                    crate::join(&missing, ", ")
                 ),
             );
             return;
@@ -760,7 +760,7 @@ impl Room {
                 "the room is over capacity: the {} layout holds {} people; not shown: {}",
                 template.name(),
                 template.capacity() + 1,
-                users.join(", ")
+                crate::join(users, ", ")
             ),
         );
     }
@@ -880,7 +880,7 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
     if !skipped.is_empty() {
         warnings.push(format!(
             "member list (1020): {count} entries skipped: {}",
-            skipped.join(", ")
+            crate::join(&skipped, ", ")
         ));
     }
     if list.len() > MAX_LISTED {

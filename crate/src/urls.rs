@@ -92,7 +92,7 @@ pub fn push_url(
         if let Some(id) = record_id {
             params.push(format!("\"record_id\":{id}"));
         }
-        let bizbuf = format!("{{\"Str_uc_params\":{{{}}}}}", params.join(","));
+        let bizbuf = format!("{{\"Str_uc_params\":{{{}}}}}", crate::join(&params, ","));
         let _ = write!(url, "&bizbuf={}", encode_component(&bizbuf));
     }
     url
