@@ -853,7 +853,7 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
         .ok_or("message has no userlist array")?;
     let mut members = Vec::new();
     // The first few skipped entries are named; all are counted.
-    let (mut skipped, mut count) = (Vec::new(), 0);
+    let (mut skipped, mut count) = (Vec::new(), 0usize);
     for entry in list.iter().take(MAX_LISTED) {
         let field = |name: &str| entry.get(name).and_then(Json::as_str).unwrap_or("");
         let (id, src) = (field("userid"), field("playurl"));
