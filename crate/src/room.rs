@@ -91,7 +91,7 @@ impl Room {
     pub fn new() -> Room {
         let props = Props::default();
         Room {
-            slots: vec![None; props.template.capacity()],
+            slots: slots::empty(props.template.capacity()),
             props,
             phase: Phase::Idle,
             push_url: String::new(),
@@ -339,10 +339,10 @@ impl Room {
             self.trtc_seat();
             return;
         }
-        let mut refused: Vec<String> = slots::resize(&mut self.slots, template.capacity())
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
+        let mut refused = Vec::new();
+        for member in slots::resize(&mut self.slots, template.capacity()) {
+            refused.push(member.id);
+        }
         let roster = self.roster.clone();
         let seating = slots::reseat(&mut self.slots, &roster);
         refused.extend(seating.refused);

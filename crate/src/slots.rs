@@ -118,19 +118,33 @@ pub fn yield_to_share(slots: &mut [Option<Member>], roster: &[Listed]) -> Option
 /// Lays the seated members out for a new capacity, keeping their order; returns the members that
 /// no longer fit. Players are re-created by the new layout, so their play state starts afresh.
 pub fn resize(slots: &mut Vec<Option<Member>>, capacity: usize) -> Vec<Member> {
-    let mut seated: Vec<Member> = slots.drain(..).flatten().collect();
-    for member in &mut seated {
+    // Plain loops: drain/flatten/collect, split_off and Vec::resize each add generic code.
+    let mut dropped = Vec::new();
+    for member in std::mem::take(slots) {
+        let Some(mut member) = member else { continue };
         member.loading = false;
         member.live = false;
+        if slots.len() < capacity {
+            slots.push(Some(member));
+        } else {
+            dropped.push(member);
+        }
     }
-    let dropped = if seated.len() > capacity {
-        seated.split_off(capacity)
-    } else {
-        Vec::new()
-    };
-    slots.extend(seated.into_iter().map(Some));
-    slots.resize(capacity, None);
+    fill(slots, capacity);
     dropped
+}
+
+/// `capacity` empty slots.
+pub fn empty(capacity: usize) -> Vec<Option<Member>> {
+    let mut slots = Vec::new();
+    fill(&mut slots, capacity);
+    slots
+}
+
+fn fill(slots: &mut Vec<Option<Member>>, capacity: usize) {
+    while slots.len() < capacity {
+        slots.push(None);
+    }
 }
 
 /// The slot `user` sits in.

@@ -23,7 +23,7 @@ impl View {
     pub fn initial() -> View {
         View {
             push_url: String::new(),
-            slots: vec![None; 3],
+            slots: crate::slots::empty(3),
         }
     }
 }
