@@ -121,9 +121,9 @@ pub(crate) fn truthy(v: &Json) -> bool {
         Json::Bool(b) => *b,
         // A JSON number is zero when every digit of its mantissa is.
         Json::Num(n) => n
-            .split(['e', 'E'])
-            .next()
-            .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b))),
+            .bytes()
+            .take_while(|&b| b != b'e' && b != b'E')
+            .any(|b| (b'1'..=b'9').contains(&b)),
         Json::Str(s) => !s.is_empty(),
         _ => true,
     }
