@@ -339,14 +339,23 @@ impl Room {
             self.trtc_seat();
             return;
         }
-        let mut refused = Vec::new();
-        for member in slots::resize(&mut self.slots, template.capacity()) {
-            refused.push(member.id);
-        }
+        let dropped = slots::resize(&mut self.slots, template.capacity());
         let roster = self.roster.clone();
         let seating = slots::reseat(&mut self.slots, &roster);
-        refused.extend(seating.refused);
-        refused.dedup();
+        // The dropped ids then the refused ones, consecutive repeats once: by hand, as
+        // Vec::dedup and an in-place collect are generic loops of their own.
+        let mut refused: Vec<String> = Vec::new();
+        let mut add = |id: String| {
+            if refused.last() != Some(&id) {
+                refused.push(id);
+            }
+        };
+        for member in dropped {
+            add(member.id);
+        }
+        for id in seating.refused {
+            add(id);
+        }
         self.refuse(&refused);
     }
 
