@@ -340,8 +340,7 @@ impl Room {
             return;
         }
         let dropped = slots::resize(&mut self.slots, template.capacity());
-        let roster = self.roster.clone();
-        let seating = slots::reseat(&mut self.slots, &roster);
+        let seating = slots::reseat(&mut self.slots, &self.roster);
         // The dropped ids then the refused ones, consecutive repeats once: by hand, as
         // Vec::dedup and an in-place collect are generic loops of their own.
         let mut refused: Vec<String> = Vec::new();
@@ -727,8 +726,7 @@ impl Room {
             }
         };
         self.roster = slots::clean_list(list, &self.props.user_id);
-        let roster = self.roster.clone();
-        let seating = slots::reseat(&mut self.slots, &roster);
+        let seating = slots::reseat(&mut self.slots, &self.roster);
         self.seat_events(&seating);
         self.refuse(&seating.refused);
     }
