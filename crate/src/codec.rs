@@ -81,7 +81,8 @@ pub(crate) fn whole_number(text: &str) -> Option<i64> {
 fn number(v: &Json) -> Option<i64> {
     match v {
         Json::Num(n) => whole_number(n),
-        Json::Str(s) => whole_number(s.trim()),
+        // trim_end() is in the module already (im.rs); trim() would add trim_matches.
+        Json::Str(s) => whole_number(s.trim_start().trim_end()),
         _ => None,
     }
 }
