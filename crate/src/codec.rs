@@ -446,7 +446,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
                         None => 200,
                     };
                     Ok(Reply {
-                        status: u16::try_from(status).unwrap_or(0),
+                        status: u16::try_from(status).map_or(0, u32::from),
                         data: v.get("data").cloned().unwrap_or_default(),
                     })
                 }
