@@ -446,7 +446,8 @@ impl Room {
         self.leave_all();
         self.check_bitrates();
         let p = &self.props;
-        let missing = [
+        let mut missing = String::new();
+        for (absent, name) in [
             (p.sdk_app_id == 0, "sdkAppID"),
             (
                 p.room_id == 0 && (p.str_room_id.is_empty() || p.protocol != Protocol::Trtc),
@@ -454,17 +455,21 @@ impl Room {
             ),
             (p.user_id.is_empty(), "userID"),
             (p.user_sig.is_empty(), "userSig"),
-        ]
-        .into_iter()
-        .filter(|(absent, _)| *absent)
-        .map(|(_, name)| name.to_string())
-        .collect::<Vec<String>>();
+        ] {
+            // Named one by one: a filtered collect and a join bring generic loops.
+            if absent {
+                if !missing.is_empty() {
+                    missing.push_str(", ");
+                }
+                missing.push_str(name);
+            }
+        }
         if !missing.is_empty() {
             self.error(
                 codes::ROOM_SIG_FAILED,
                 format!(
                     "start(): {} not set; set them (userSig from your signing service) before calling start()",
-                    crate::join(&missing, ", ")
+                    missing
                 ),
             );
             return;
