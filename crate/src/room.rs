@@ -248,7 +248,7 @@ impl Room {
 
     // ----- properties -----
 
-    fn set_props(&mut self, patch: PropsPatch) {
+    fn set_props(&mut self, mut patch: PropsPatch) {
         let p = &mut self.props;
         macro_rules! take {
             ($($field:ident),*) => {$( if let Some(v) = patch.$field { p.$field = v; } )*};
@@ -270,7 +270,7 @@ impl Room {
             scene
         );
         take!(min_bitrate, max_bitrate);
-        self.extra_patch.extend(patch.fixed);
+        self.extra_patch.append(&mut patch.fixed);
         for text in patch.warnings {
             self.event("warning", codes::BAD_INPUT, text.into());
         }
