@@ -162,14 +162,16 @@ impl Room {
             return;
         }
         self.log(Level::Warn, format!("webrtc-room: input ignored: {err}"));
+        // The text itself rather than err.to_string(): no ToString instance for DecodeError.
+        let why = err.0;
         if let Some(id) = cb {
             self.out.push_back(Output::Callback {
                 id,
                 ok: false,
-                args: vec![Json::Num("-4".into()), err.to_string().into()],
+                args: vec![Json::Num("-4".into()), why.clone().into()],
             });
         }
-        self.event("warning", codes::BAD_INPUT, err.to_string().into());
+        self.event("warning", codes::BAD_INPUT, why.into());
     }
 
     // ----- outputs -----
