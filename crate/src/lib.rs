@@ -57,7 +57,7 @@ pub fn handle_text(room: &mut Room, now_ms: f64, input: &str) -> String {
 /// `text` split at its first space (a byte search: str::split_once(char) brings a generic
 /// searcher along).
 fn split_space(text: &str) -> Option<(&str, &str)> {
-    let at = text.bytes().position(|b| b == b' ')?;
+    let at = text.as_bytes().iter().position(|&b| b == b' ')?;
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
