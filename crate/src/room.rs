@@ -341,7 +341,7 @@ impl Room {
             self.trtc_seat();
             return;
         }
-        let dropped = slots::resize(&mut self.slots, template.capacity());
+        let mut dropped = slots::resize(&mut self.slots, template.capacity());
         let seating = slots::reseat(&mut self.slots, &self.roster);
         // The dropped ids then the refused ones, consecutive repeats once: by hand, as
         // Vec::dedup and an in-place collect are generic loops of their own.
@@ -351,8 +351,8 @@ impl Room {
                 refused.push(id);
             }
         };
-        for member in dropped {
-            add(member.id);
+        for member in &mut dropped {
+            add(std::mem::take(&mut member.id));
         }
         for id in seating.refused {
             add(id);

@@ -120,8 +120,11 @@ pub fn yield_to_share(slots: &mut [Option<Member>], roster: &[Listed]) -> Option
 pub fn resize(slots: &mut Vec<Option<Member>>, capacity: usize) -> Vec<Member> {
     // Plain loops: drain/flatten/collect, split_off and Vec::resize each add generic code.
     let mut dropped = Vec::new();
-    for member in std::mem::take(slots) {
-        let Some(mut member) = member else { continue };
+    // By reference, taking each member: no IntoIter instance for the old slots.
+    for slot in std::mem::take(slots).iter_mut() {
+        let Some(mut member) = slot.take() else {
+            continue;
+        };
         member.loading = false;
         member.live = false;
         if slots.len() < capacity {
