@@ -61,13 +61,14 @@ pub struct Seating {
 }
 
 /// Drops duplicate and empty ids and the local user, keeping the first entry of each user.
-pub fn clean_list(list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
+pub fn clean_list(mut list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
     let mut clean: Vec<Listed> = Vec::with_capacity(list.len());
-    for entry in list {
+    // By reference, taking each kept entry: no IntoIter instance for the list.
+    for entry in list.iter_mut() {
         if entry.id.is_empty() || entry.id == self_id || clean.iter().any(|e| e.id == entry.id) {
             continue;
         }
-        clean.push(entry);
+        clean.push(std::mem::take(entry));
     }
     clean
 }
