@@ -224,6 +224,12 @@ impl Room {
     }
 
     fn disarm(&mut self, matches: impl Fn(&TimerKind) -> bool) {
+        self.disarm_where(&matches);
+    }
+
+    // One body for every caller's test (a generic one was copied per closure: wasm size).
+    #[inline(never)]
+    fn disarm_where(&mut self, matches: &dyn Fn(&TimerKind) -> bool) {
         let mut kept = Vec::with_capacity(self.timers.len());
         for (id, kind) in std::mem::take(&mut self.timers) {
             if matches(&kind) {
