@@ -231,7 +231,7 @@ impl Room {
     #[inline(never)]
     fn disarm_where(&mut self, matches: &dyn Fn(&TimerKind) -> bool) {
         let mut kept = Vec::with_capacity(self.timers.len());
-        for (id, kind) in std::mem::take(&mut self.timers) {
+        for &(id, kind) in &std::mem::take(&mut self.timers) {
             if matches(&kind) {
                 self.out.push_back(Output::ClearTimer(id));
             } else {
