@@ -487,12 +487,13 @@ impl From<Call> for Input {
 
 /// Encodes the outputs of one input: `{ops, data, events}`, keys absent when empty, every
 /// setData patch merged into the one `data` object.
-pub fn encode_outputs(outputs: Vec<Output>) -> String {
+pub fn encode_outputs(mut outputs: Vec<Output>) -> String {
     let mut ops = Vec::new();
     let mut data: Vec<(String, Json)> = Vec::new();
     let mut events = Vec::new();
-    for out in outputs {
-        match out {
+    // By reference, taking each output: no Vec<Output> IntoIter instance.
+    for out in outputs.iter_mut() {
+        match std::mem::replace(out, Output::Abort(0)) {
             Output::SetData(patch) => {
                 for (key, value) in patch {
                     match data.iter_mut().find(|(k, _)| *k == key) {
