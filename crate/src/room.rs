@@ -242,9 +242,14 @@ impl Room {
     }
 
     fn flush_view(&mut self) {
+        // A push loop rather than Vec::clone (its to_vec specialisation is larger).
+        let mut slots = Vec::with_capacity(self.slots.len());
+        for slot in &self.slots {
+            slots.push(slot.clone());
+        }
         let now = View {
             push_url: self.push_url.clone(),
-            slots: self.slots.clone(),
+            slots,
         };
         let mut patch = std::mem::take(&mut self.extra_patch);
         view::diff(&self.shown, &now, &mut patch);
