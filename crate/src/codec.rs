@@ -32,31 +32,43 @@ fn kind(v: &Json) -> &'static str {
 /// stay text inside the core (serde_json's `arbitrary_precision`), which keeps float parsing and
 /// printing, and their tables, out of the wasm module.
 pub(crate) fn whole_number(text: &str) -> Option<i64> {
-    // `get` rather than indexing: no panic path (and its formatting code) in the module.
-    let (mantissa, exp) = match text.find(['e', 'E']) {
-        Some(at) => (text.get(..at)?, text.get(at + 1..)?.parse::<i64>().ok()?),
-        None => (text, 0),
+    // `get` rather than indexing: no panic path (and its formatting code) in the module. Bytes
+    // rather than char patterns (find, split_once, chain): no searcher code for them.
+    let bytes = text.as_bytes();
+    let (mantissa, exp) = match bytes.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(at) => (bytes.get(..at)?, text.get(at + 1..)?.parse::<i64>().ok()?),
+        None => (bytes, 0),
     };
-    let (negative, digits) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa),
+    let (negative, digits) = match mantissa.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, mantissa),
     };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    // int ++ frac is `digits` without its first '.', which sits `int_len` digits in.
+    let dot = digits.iter().position(|&b| b == b'.');
+    let int_len = dot.unwrap_or(digits.len());
+    if int_len == 0 {
         return None;
     }
     // The decimal point sits `point` digits into int ++ frac.
-    let point = (int.len() as i64).saturating_add(exp);
+    let point = (int_len as i64).saturating_add(exp);
     let mut value: i64 = 0;
     let mut placed = 0i64;
-    for (at, b) in int.bytes().chain(frac.bytes()).enumerate() {
+    let mut at = 0i64;
+    for (i, &b) in digits.iter().enumerate() {
+        if Some(i) == dot {
+            continue;
+        }
+        if !b.is_ascii_digit() {
+            return None;
+        }
         let digit = i64::from(b - b'0');
-        if (at as i64) < point {
+        if at < point {
             value = value.checked_mul(10)?.checked_add(digit)?;
             placed += 1;
         } else if digit != 0 {
             return None; // a fraction
         }
+        at += 1;
     }
     if value != 0 {
         for _ in placed..point {
@@ -69,7 +81,8 @@ pub(crate) fn whole_number(text: &str) -> Option<i64> {
 fn number(v: &Json) -> Option<i64> {
     match v {
         Json::Num(n) => whole_number(n),
-        Json::Str(s) => whole_number(s.trim()),
+        // trim_end() is in the module already (im.rs); trim() would add trim_matches.
+        Json::Str(s) => whole_number(s.trim_start().trim_end()),
         _ => None,
     }
 }
@@ -109,9 +122,9 @@ pub(crate) fn truthy(v: &Json) -> bool {
         Json::Bool(b) => *b,
         // A JSON number is zero when every digit of its mantissa is.
         Json::Num(n) => n
-            .split(['e', 'E'])
-            .next()
-            .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b))),
+            .bytes()
+            .take_while(|&b| b != b'e' && b != b'E')
+            .any(|b| (b'1'..=b'9').contains(&b)),
         Json::Str(s) => !s.is_empty(),
         _ => true,
     }
@@ -433,7 +446,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
                         None => 200,
                     };
                     Ok(Reply {
-                        status: u16::try_from(status).unwrap_or(0),
+                        status: u16::try_from(status).map_or(0, u32::from),
                         data: v.get("data").cloned().unwrap_or_default(),
                     })
                 }
@@ -474,12 +487,13 @@ impl From<Call> for Input {
 
 /// Encodes the outputs of one input: `{ops, data, events}`, keys absent when empty, every
 /// setData patch merged into the one `data` object.
-pub fn encode_outputs(outputs: Vec<Output>) -> String {
+pub fn encode_outputs(mut outputs: Vec<Output>) -> String {
     let mut ops = Vec::new();
     let mut data: Vec<(String, Json)> = Vec::new();
     let mut events = Vec::new();
-    for out in outputs {
-        match out {
+    // By reference, taking each output: no Vec<Output> IntoIter instance.
+    for out in outputs.iter_mut() {
+        match std::mem::replace(out, Output::Abort(0)) {
             Output::SetData(patch) => {
                 for (key, value) in patch {
                     match data.iter_mut().find(|(k, _)| *k == key) {

@@ -36,7 +36,8 @@ pub enum Input {
 /// An HTTP reply as `wx.request` gives it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reply {
-    pub status: u16,
+    /// 0 … 65535 (anything else arrives as 0); a u32 so that formatting it shares u32's code.
+    pub status: u32,
     pub data: Json,
 }
 
@@ -89,7 +90,7 @@ pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
         Err("request:fail the reply is over 1 MiB, more than the core reads".into())
     } else {
         Ok(Reply {
-            status: u16::try_from(status).unwrap_or(0),
+            status: u16::try_from(status).map_or(0, u32::from),
             data: Json::Raw(body.to_string()),
         })
     };

@@ -45,14 +45,20 @@ pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
 pub fn handle_text(room: &mut Room, now_ms: f64, input: &str) -> String {
     // i64's parser is in the module already; one for u32 would add to it.
     let number = |text: &str| u32::try_from(text.parse::<i64>().ok()?).ok();
-    let reply = input
-        .split_once(' ')
-        .and_then(|(id, rest)| Some((number(id)?, rest.split_once(' ')?)))
+    let reply = split_space(input)
+        .and_then(|(id, rest)| Some((number(id)?, split_space(rest)?)))
         .and_then(|(id, (status, body))| Some((id, number(status)?, body)));
     match reply {
         Some((id, status, body)) => handle_reply(room, now_ms, id, status, body),
         None => handle_json(room, now_ms, input),
     }
+}
+
+/// `text` split at its first space (a byte search: str::split_once(char) brings a generic
+/// searcher along).
+fn split_space(text: &str) -> Option<(&str, &str)> {
+    let at = text.as_bytes().iter().position(|&b| b == b' ')?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 /// The answer to request `id` as `wx.request` hands it with `dataType: 'text'`: the body is
@@ -63,6 +69,18 @@ pub fn handle_text(room: &mut Room, now_ms: f64, input: &str) -> String {
 pub fn handle_reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: &str) -> String {
     room.handle_input(now_ms, input::reply_text(id, status, body));
     drain(room)
+}
+
+/// `items.join(sep)` without std's `join`, whose generic copy loop is over 1 KB of wasm.
+pub(crate) fn join(items: &[String], sep: &str) -> String {
+    let mut out = String::new();
+    for (at, item) in items.iter().enumerate() {
+        if at > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 fn drain(room: &mut Room) -> String {

@@ -91,7 +91,7 @@ impl Room {
     pub fn new() -> Room {
         let props = Props::default();
         Room {
-            slots: vec![None; props.template.capacity()],
+            slots: slots::empty(props.template.capacity()),
             props,
             phase: Phase::Idle,
             push_url: String::new(),
@@ -162,14 +162,16 @@ impl Room {
             return;
         }
         self.log(Level::Warn, format!("webrtc-room: input ignored: {err}"));
+        // The text itself rather than err.to_string(): no ToString instance for DecodeError.
+        let why = err.0;
         if let Some(id) = cb {
             self.out.push_back(Output::Callback {
                 id,
                 ok: false,
-                args: vec![Json::Num("-4".into()), err.to_string().into()],
+                args: vec![Json::Num("-4".into()), why.clone().into()],
             });
         }
-        self.event("warning", codes::BAD_INPUT, err.to_string().into());
+        self.event("warning", codes::BAD_INPUT, why.into());
     }
 
     // ----- outputs -----
@@ -222,8 +224,14 @@ impl Room {
     }
 
     fn disarm(&mut self, matches: impl Fn(&TimerKind) -> bool) {
+        self.disarm_where(&matches);
+    }
+
+    // One body for every caller's test (a generic one was copied per closure: wasm size).
+    #[inline(never)]
+    fn disarm_where(&mut self, matches: &dyn Fn(&TimerKind) -> bool) {
         let mut kept = Vec::with_capacity(self.timers.len());
-        for (id, kind) in std::mem::take(&mut self.timers) {
+        for &(id, kind) in &std::mem::take(&mut self.timers) {
             if matches(&kind) {
                 self.out.push_back(Output::ClearTimer(id));
             } else {
@@ -234,9 +242,14 @@ impl Room {
     }
 
     fn flush_view(&mut self) {
+        // A push loop rather than Vec::clone (its to_vec specialisation is larger).
+        let mut slots = Vec::with_capacity(self.slots.len());
+        for slot in &self.slots {
+            slots.push(slot.clone());
+        }
         let now = View {
             push_url: self.push_url.clone(),
-            slots: self.slots.clone(),
+            slots,
         };
         let mut patch = std::mem::take(&mut self.extra_patch);
         view::diff(&self.shown, &now, &mut patch);
@@ -248,7 +261,7 @@ impl Room {
 
     // ----- properties -----
 
-    fn set_props(&mut self, patch: PropsPatch) {
+    fn set_props(&mut self, mut patch: PropsPatch) {
         let p = &mut self.props;
         macro_rules! take {
             ($($field:ident),*) => {$( if let Some(v) = patch.$field { p.$field = v; } )*};
@@ -270,7 +283,7 @@ impl Room {
             scene
         );
         take!(min_bitrate, max_bitrate);
-        self.extra_patch.extend(patch.fixed);
+        self.extra_patch.append(&mut patch.fixed);
         for text in patch.warnings {
             self.event("warning", codes::BAD_INPUT, text.into());
         }
@@ -339,14 +352,22 @@ impl Room {
             self.trtc_seat();
             return;
         }
-        let mut refused: Vec<String> = slots::resize(&mut self.slots, template.capacity())
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
-        let roster = self.roster.clone();
-        let seating = slots::reseat(&mut self.slots, &roster);
-        refused.extend(seating.refused);
-        refused.dedup();
+        let mut dropped = slots::resize(&mut self.slots, template.capacity());
+        let seating = slots::reseat(&mut self.slots, &self.roster);
+        // The dropped ids then the refused ones, consecutive repeats once: by hand, as
+        // Vec::dedup and an in-place collect are generic loops of their own.
+        let mut refused: Vec<String> = Vec::new();
+        let mut add = |id: String| {
+            if refused.last() != Some(&id) {
+                refused.push(id);
+            }
+        };
+        for member in &mut dropped {
+            add(std::mem::take(&mut member.id));
+        }
+        for id in seating.refused {
+            add(id);
+        }
         self.refuse(&refused);
     }
 
@@ -438,7 +459,8 @@ impl Room {
         self.leave_all();
         self.check_bitrates();
         let p = &self.props;
-        let missing = [
+        let mut missing = String::new();
+        for (absent, name) in [
             (p.sdk_app_id == 0, "sdkAppID"),
             (
                 p.room_id == 0 && (p.str_room_id.is_empty() || p.protocol != Protocol::Trtc),
@@ -446,17 +468,21 @@ impl Room {
             ),
             (p.user_id.is_empty(), "userID"),
             (p.user_sig.is_empty(), "userSig"),
-        ]
-        .into_iter()
-        .filter(|(absent, _)| *absent)
-        .map(|(_, name)| name.to_string())
-        .collect::<Vec<String>>();
+        ] {
+            // Named one by one: a filtered collect and a join bring generic loops.
+            if absent {
+                if !missing.is_empty() {
+                    missing.push_str(", ");
+                }
+                missing.push_str(name);
+            }
+        }
         if !missing.is_empty() {
             self.error(
                 codes::ROOM_SIG_FAILED,
                 format!(
                     "start(): {} not set; set them (userSig from your signing service) before calling start()",
-                    missing.join(", ")
+                    missing
                 ),
             );
             return;
@@ -718,8 +744,7 @@ impl Room {
             }
         };
         self.roster = slots::clean_list(list, &self.props.user_id);
-        let roster = self.roster.clone();
-        let seating = slots::reseat(&mut self.slots, &roster);
+        let seating = slots::reseat(&mut self.slots, &self.roster);
         self.seat_events(&seating);
         self.refuse(&seating.refused);
     }
@@ -760,7 +785,7 @@ impl Room {
                 "the room is over capacity: the {} layout holds {} people; not shown: {}",
                 template.name(),
                 template.capacity() + 1,
-                users.join(", ")
+                crate::join(users, ", ")
             ),
         );
     }
@@ -853,7 +878,7 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
         .ok_or("message has no userlist array")?;
     let mut members = Vec::new();
     // The first few skipped entries are named; all are counted.
-    let (mut skipped, mut count) = (Vec::new(), 0);
+    let (mut skipped, mut count) = (Vec::new(), 0usize);
     for entry in list.iter().take(MAX_LISTED) {
         let field = |name: &str| entry.get(name).and_then(Json::as_str).unwrap_or("");
         let (id, src) = (field("userid"), field("playurl"));
@@ -880,7 +905,7 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
     if !skipped.is_empty() {
         warnings.push(format!(
             "member list (1020): {count} entries skipped: {}",
-            skipped.join(", ")
+            crate::join(&skipped, ", ")
         ));
     }
     if list.len() > MAX_LISTED {

@@ -61,13 +61,14 @@ pub struct Seating {
 }
 
 /// Drops duplicate and empty ids and the local user, keeping the first entry of each user.
-pub fn clean_list(list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
+pub fn clean_list(mut list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
     let mut clean: Vec<Listed> = Vec::with_capacity(list.len());
-    for entry in list {
+    // By reference, taking each kept entry: no IntoIter instance for the list.
+    for entry in list.iter_mut() {
         if entry.id.is_empty() || entry.id == self_id || clean.iter().any(|e| e.id == entry.id) {
             continue;
         }
-        clean.push(entry);
+        clean.push(std::mem::take(entry));
     }
     clean
 }
@@ -118,19 +119,36 @@ pub fn yield_to_share(slots: &mut [Option<Member>], roster: &[Listed]) -> Option
 /// Lays the seated members out for a new capacity, keeping their order; returns the members that
 /// no longer fit. Players are re-created by the new layout, so their play state starts afresh.
 pub fn resize(slots: &mut Vec<Option<Member>>, capacity: usize) -> Vec<Member> {
-    let mut seated: Vec<Member> = slots.drain(..).flatten().collect();
-    for member in &mut seated {
+    // Plain loops: drain/flatten/collect, split_off and Vec::resize each add generic code.
+    let mut dropped = Vec::new();
+    // By reference, taking each member: no IntoIter instance for the old slots.
+    for slot in std::mem::take(slots).iter_mut() {
+        let Some(mut member) = slot.take() else {
+            continue;
+        };
         member.loading = false;
         member.live = false;
+        if slots.len() < capacity {
+            slots.push(Some(member));
+        } else {
+            dropped.push(member);
+        }
     }
-    let dropped = if seated.len() > capacity {
-        seated.split_off(capacity)
-    } else {
-        Vec::new()
-    };
-    slots.extend(seated.into_iter().map(Some));
-    slots.resize(capacity, None);
+    fill(slots, capacity);
     dropped
+}
+
+/// `capacity` empty slots.
+pub fn empty(capacity: usize) -> Vec<Option<Member>> {
+    let mut slots = Vec::new();
+    fill(&mut slots, capacity);
+    slots
+}
+
+fn fill(slots: &mut Vec<Option<Member>>, capacity: usize) {
+    while slots.len() < capacity {
+        slots.push(None);
+    }
 }
 
 /// The slot `user` sits in.

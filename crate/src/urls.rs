@@ -2,8 +2,6 @@
 //! `encodeURIComponent` does it (2019 put userID and userSig in raw, which broke on `&`, `=`, `#`,
 //! `+` and non-ASCII identifiers).
 
-use std::fmt::Write;
-
 /// `encodeURIComponent` for a Rust string (UTF-8 bytes as `%XX`). Written out rather than taken
 /// from the percent-encoding crate: its 768-byte lookup table cost more wasm than these lines.
 pub fn encode_component(value: &str) -> String {
@@ -85,15 +83,22 @@ pub fn push_url(
     );
     let record_id = record_id.filter(|&id| id != 0);
     if pure_audio_push_mod != 0 || record_id.is_some() {
-        let mut params = Vec::new();
+        // Pushed piece by piece: no Vec of params, join or format! calls (wasm size).
+        let mut bizbuf = String::from("{\"Str_uc_params\":{");
         if pure_audio_push_mod != 0 {
-            params.push(format!("\"pure_audio_push_mod\":{pure_audio_push_mod}"));
+            bizbuf.push_str("\"pure_audio_push_mod\":");
+            bizbuf.push_str(&pure_audio_push_mod.to_string());
         }
         if let Some(id) = record_id {
-            params.push(format!("\"record_id\":{id}"));
+            if pure_audio_push_mod != 0 {
+                bizbuf.push(',');
+            }
+            bizbuf.push_str("\"record_id\":");
+            bizbuf.push_str(&id.to_string());
         }
-        let bizbuf = format!("{{\"Str_uc_params\":{{{}}}}}", params.join(","));
-        let _ = write!(url, "&bizbuf={}", encode_component(&bizbuf));
+        bizbuf.push_str("}}");
+        url.push_str("&bizbuf=");
+        url.push_str(&encode_component(&bizbuf));
     }
     url
 }

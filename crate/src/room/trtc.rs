@@ -152,7 +152,7 @@ impl Room {
                 codes::BAD_INPUT,
                 format!(
                     "pusher {code}: skipped entries (no userid, a userid with a lone UTF-16 surrogate or U+FFFD, unknown streamtype, or a user 1031 never announced): {}",
-                    skipped.join(", ")
+                    crate::join(&skipped, ", ")
                 )
                 .into(),
             );
