@@ -327,26 +327,22 @@ fn decode_call(name: &str, args: Option<&Json>, cb: Option<u32>) -> Result<Call,
             enable: enable(),
             user: optional_user(args.get(1))?,
         },
-        "sendC2CTextMsg" => Call::Send {
-            to: Some(optional_user(args.first())?.unwrap_or_default()),
-            body: MsgBody::Text(text_at(1)?),
-            cb,
-        },
-        "sendC2CCustomMsg" => Call::Send {
-            to: Some(optional_user(args.first())?.unwrap_or_default()),
-            body: custom(args.get(1))?,
-            cb,
-        },
-        "sendGroupTextMsg" => Call::Send {
-            to: None,
-            body: MsgBody::Text(text_at(0)?),
-            cb,
-        },
-        "sendGroupCustomMsg" => Call::Send {
-            to: None,
-            body: custom(args.first())?,
-            cb,
-        },
+        // One body for the four sends (the text / custom and c2c / group variants).
+        "sendC2CTextMsg" | "sendC2CCustomMsg" | "sendGroupTextMsg" | "sendGroupCustomMsg" => {
+            let c2c = matches!(name, "sendC2CTextMsg" | "sendC2CCustomMsg");
+            let to = if c2c {
+                Some(optional_user(args.first())?.unwrap_or_default())
+            } else {
+                None
+            };
+            // The body follows the user in a c2c send.
+            let at = usize::from(c2c);
+            let body = match name {
+                "sendC2CTextMsg" | "sendGroupTextMsg" => MsgBody::Text(text_at(at)?),
+                _ => custom(args.get(at))?,
+            };
+            Call::Send { to, body, cb }
+        }
         _ => return err(format!("unknown method '{name}'")),
     })
 }

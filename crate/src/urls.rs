@@ -52,15 +52,16 @@ pub fn sig_request_url(
     random: u64,
 ) -> String {
     let base = api_base.trim_end_matches('/');
-    let endpoint = if !base.is_empty() {
-        format!("{base}{SIG_PATH}")
+    // The host picked, then one format!: no intermediate endpoint String (wasm size).
+    let host = if !base.is_empty() {
+        base
     } else if use_cloud {
-        format!("{CLOUD_HOST}{SIG_PATH}")
+        CLOUD_HOST
     } else {
-        format!("{LEGACY_HOST}{SIG_PATH}")
+        LEGACY_HOST
     };
     format!(
-        "{endpoint}?sdkappid={sdk_app_id}&identifier={}&usersig={}&random={random}&contenttype=json",
+        "{host}{SIG_PATH}?sdkappid={sdk_app_id}&identifier={}&usersig={}&random={random}&contenttype=json",
         encode_component(user_id),
         encode_component(user_sig),
     )
