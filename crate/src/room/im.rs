@@ -15,7 +15,6 @@ use super::{Room, TimerKind};
 use crate::codec::truthy;
 use crate::input::MsgBody;
 use std::borrow::Cow;
-use std::ops::Range;
 
 use crate::json::{obj, write_str, Json, Val};
 use crate::output::{Level, Output};
@@ -250,17 +249,17 @@ fn element(elem: &Val, out: &mut String) {
 }
 
 /// Writes a group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields;
-/// `id` and `name` are where `out` holds the session's, as JSON text.
-fn tip_element(body: &Val, id: Range<usize>, name: Range<usize>, out: &mut String) {
+/// `id` and `name` are the session's, as JSON text.
+fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
     let op = int_val(body, "OpType");
     out.push_str("{\"type\":\"TIMGroupTipElem\",\"content\":{\"opType\":");
     put(out, body.get("OpType"));
     out.push_str(",\"opUserId\":");
     put(out, body.get("Operator_Account"));
     out.push_str(",\"groupId\":");
-    out.extend_from_within(id);
+    out.push_str(id);
     out.push_str(",\"groupName\":");
-    out.extend_from_within(name);
+    out.push_str(name);
     out.push_str(",\"userIdList\":");
     match body.get("List_Account") {
         Some(list @ Val::Arr(_)) => list.write(out),
@@ -1069,45 +1068,44 @@ impl Room {
             .or_else(|| item.get("From_Account"));
         let out = &mut batch.0;
         out.push(if out.is_empty() { '[' } else { ',' });
-        // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
-        let sub_type = match (kind, item.get("MsgPriority").and_then(int_of)) {
-            (Kind::C2c, _) => 0,
-            (Kind::Tip, _) => SUB_TIP as u8,
-            (_, Some(1)) => 3,
-            (_, Some(3)) => 1,
-            _ => 0,
-        };
-        // The session's id and name are written once and copied where they appear again.
-        out.push_str(if kind == Kind::C2c {
-            "{\"sess\":{\"type\":\"C2C\",\"id\":"
-        } else {
-            "{\"sess\":{\"type\":\"GROUP\",\"id\":"
-        });
-        let id_at = out.len();
-        if kind == Kind::C2c {
+        let mut id = String::new();
+        let mut name = String::new();
+        let sub_type = if kind == Kind::C2c {
             let peer = if is_send {
                 text_of(item, "To_Account")
             } else {
                 from
             };
-            write_str(&peer, out);
+            write_str(&peer, &mut id);
+            name.push_str(&id);
+            0u8
         } else {
             match item.get("ToGroupId") {
-                Some(v) => v.write(out),
-                None => write_str(&self.group_id(), out),
+                Some(v) => v.write(&mut id),
+                None => write_str(&self.group_id(), &mut id),
             }
-        }
-        let id = id_at..out.len();
+            match group_info.and_then(|g| g.get("GroupName")) {
+                Some(v) => v.write(&mut name),
+                None => name.push_str(&id),
+            }
+            // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
+            match (kind, item.get("MsgPriority").and_then(int_of)) {
+                (Kind::Tip, _) => SUB_TIP as u8,
+                (_, Some(1)) => 3,
+                (_, Some(3)) => 1,
+                _ => 0,
+            }
+        };
+        out.push_str("{\"sess\":{\"type\":");
+        out.push_str(if kind == Kind::C2c {
+            "\"C2C\""
+        } else {
+            "\"GROUP\""
+        });
+        out.push_str(",\"id\":");
+        out.push_str(&id);
         out.push_str(",\"name\":");
-        let name_at = out.len();
-        match group_info
-            .and_then(|g| g.get("GroupName"))
-            .filter(|_| kind != Kind::C2c)
-        {
-            Some(v) => v.write(out),
-            None => out.extend_from_within(id.clone()),
-        }
-        let name = name_at..out.len();
+        out.push_str(&name);
         out.push_str("},\"subType\":");
         out.push(char::from(b'0' + sub_type));
         out.push_str(if is_send {
@@ -1126,7 +1124,7 @@ impl Room {
         put(out, item.get("MsgRandom"));
         out.push_str(",\"elems\":[");
         if kind == Kind::Tip {
-            tip_element(body, id, name, out);
+            tip_element(body, &id, &name, out);
         } else {
             for (i, elem) in body.as_array().unwrap_or_default().iter().enumerate() {
                 if i > 0 {
@@ -1215,13 +1213,10 @@ impl Room {
                 &parsed
             }
         };
-        let items = items.as_array().unwrap_or_default();
         let mut batch = Batch::default();
-        // About what a message takes as text: the batch is written without growing it again.
-        batch.0.reserve(items.len() * 288);
         // 2019 walked the list from its end, so a batch is in reverse reply order (its demo
         // shows a batch walking it from the end again).
-        for item in items.iter().rev() {
+        for item in items.as_array().unwrap_or_default().iter().rev() {
             let event = int_val(item, "Event");
             let kind = match event {
                 Some(3) => Kind::Group,
