@@ -65,6 +65,21 @@ pub fn handle_reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: &s
     drain(room)
 }
 
+/// [`handle_reply`] for a body handed over as bytes (`wx.request` with `responseType:
+/// 'arraybuffer'`; the shim copies them into the wasm memory instead of encoding a JS string).
+/// Invalid UTF-8 (a hostile server) decodes as TextDecoder would, each maximal invalid sequence
+/// to one U+FFFD; otherwise the outputs are exactly those of [`handle_reply`] with the text.
+pub fn handle_reply_bytes(
+    room: &mut Room,
+    now_ms: f64,
+    id: u32,
+    status: u32,
+    body: &[u8],
+) -> String {
+    room.handle_input(now_ms, input::reply_bytes(id, status, body));
+    drain(room)
+}
+
 fn drain(room: &mut Room) -> String {
     let mut outputs = Vec::new();
     while let Some(out) = room.poll_output() {

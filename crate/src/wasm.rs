@@ -20,9 +20,18 @@ static ROOM: OneThread = OneThread(RefCell::new(None));
 /// `docs/core-protocol.md`) at `now_ms`; returns the outputs as JSON text.
 #[wasm_bindgen]
 pub fn handle(now_ms: f64, input: &str) -> String {
-    let mut slot = ROOM.0.borrow_mut();
-    let room = slot.get_or_insert_with(Room::new);
-    crate::handle_text(room, now_ms, input)
+    with_room(|room| crate::handle_text(room, now_ms, input))
+}
+
+/// The answer to request `id` with its body as bytes (`wx.request` with `responseType:
+/// 'arraybuffer'`), decoded here (invalid UTF-8 as U+FFFD); returns the outputs as JSON text.
+#[wasm_bindgen]
+pub fn reply(now_ms: f64, id: u32, status: u32, body: &[u8]) -> String {
+    with_room(|room| crate::handle_reply_bytes(room, now_ms, id, status, body))
+}
+
+fn with_room(f: impl FnOnce(&mut Room) -> String) -> String {
+    f(ROOM.0.borrow_mut().get_or_insert_with(Room::new))
 }
 
 /// Adds pages to the wasm memory; the address where they start.

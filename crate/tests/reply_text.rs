@@ -1,9 +1,11 @@
 //! A request's answer with its body as text (`<id> <status> <body>`, what the shim sends since
 //! `wx.request` runs with `dataType: 'text'`): exactly the outputs of the JSON reply input, for
-//! good bodies, malformed ones and oversized ones, without a panic.
+//! good bodies, malformed ones and oversized ones, without a panic. The same answer with its body
+//! as bytes (`responseType: 'arraybuffer'`, `handle_reply_bytes`) gives the outputs of the text,
+//! invalid UTF-8 included (decoded as U+FFFD, as TextDecoder does).
 
 use serde_json::{json, Value};
-use webrtc_room_core::{handle_json, handle_text, Room, MAX_REPLY_BYTES};
+use webrtc_room_core::{handle_json, handle_reply_bytes, handle_text, Room, MAX_REPLY_BYTES};
 
 const NOW: f64 = 1_700_000_000_000.0;
 
@@ -134,4 +136,95 @@ fn json_inputs_still_go_through_handle_text() {
     let (mut room, _, _) = rooms();
     let out = outputs(&handle_text(&mut room, NOW, r#"{"call":"nope"}"#));
     assert_eq!(out["events"][0]["detail"]["tag"], "warning");
+}
+
+/// The body as bytes gives the outputs of the same body as text.
+fn same_as_text(body: &[u8], text: &str) -> Value {
+    let (mut bytes_room, mut text_room, id) = rooms();
+    let by_bytes = handle_reply_bytes(&mut bytes_room, NOW, id as u32, 200, body);
+    let by_text = handle_text(&mut text_room, NOW, &format!("{id} 200 {text}"));
+    assert_eq!(by_bytes, by_text, "body {body:?}");
+    outputs(&by_bytes)
+}
+
+#[test]
+fn a_body_as_bytes_gives_the_outputs_of_the_text() {
+    let good =
+        r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":144115212345678901,"A2Key":"a2 张三 😀"}"#;
+    assert!(logged_in(&same_as_text(good.as_bytes(), good)));
+    for body in ["", "{", "not json", "<html>502</html>"] {
+        let out = same_as_text(body.as_bytes(), body);
+        assert_eq!(im_event(&out, "login_event")["code"], -2, "{body:?}: {out}");
+    }
+}
+
+#[test]
+fn invalid_utf8_in_a_body_decodes_as_u_fffd_per_invalid_sequence() {
+    // a lone continuation byte, a cut 3-byte sequence, an encoded surrogate (3 errors), 0xFF
+    let mut body = br#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a"#.to_vec();
+    body.extend_from_slice(b"\x80b\xe4\xb8c\xed\xa0\x80d\xff");
+    body.extend_from_slice(br#""}"#);
+    let text = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a�b�c���d�"}"#;
+    let out = same_as_text(&body, text);
+    assert!(logged_in(&out), "{out}");
+    let url = out["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|op| {
+            op["request"]["url"]
+                .as_str()
+                .filter(|u| u.contains("portrait_get"))
+        })
+        .unwrap();
+    let fffd = "%EF%BF%BD";
+    let a2 = format!("a2=a{fffd}b{fffd}c{fffd}{fffd}{fffd}d{fffd}&");
+    assert!(url.contains(&a2), "{url}");
+    // and a body that is not UTF-8 at all is the IM error of any body that is not JSON
+    let out = same_as_text(b"\xff\xfe{\x00", "\u{fffd}\u{fffd}{\u{0}");
+    let login = im_event(&out, "login_event");
+    assert_eq!(login["code"], -2);
+    assert_eq!(login["detail"]["ErrorInfo"], "HTTP 200 without a JSON body");
+}
+
+#[test]
+fn an_oversized_body_as_bytes_is_a_failed_request_not_decoded() {
+    let (mut room, _, id) = rooms();
+    let body = vec![b'x'; MAX_REPLY_BYTES + 1];
+    let out = outputs(&handle_reply_bytes(&mut room, NOW, id as u32, 200, &body));
+    let login = im_event(&out, "login_event");
+    assert_eq!(login["code"], -2);
+    assert!(login["detail"]["ErrorInfo"]
+        .as_str()
+        .unwrap()
+        .contains("over 1 MiB"));
+    // exactly at the bound it is read
+    let pad = MAX_REPLY_BYTES - r#"{"ActionStatus":"OK","TinyId":1,"A2Key":""}"#.len();
+    let body = format!(
+        r#"{{"ActionStatus":"OK","TinyId":1,"A2Key":"{}"}}"#,
+        "x".repeat(pad)
+    );
+    let (mut room, _, id) = rooms();
+    let out = outputs(&handle_reply_bytes(
+        &mut room,
+        NOW,
+        id as u32,
+        200,
+        body.as_bytes(),
+    ));
+    assert!(logged_in(&out));
+    // within the bound as bytes, but its U+FFFDs (3 bytes each) take the text over it: refused
+    // as that text is
+    let (mut room, _, id) = rooms();
+    let out = outputs(&handle_reply_bytes(
+        &mut room,
+        NOW,
+        id as u32,
+        200,
+        &vec![0xff; MAX_REPLY_BYTES],
+    ));
+    assert!(im_event(&out, "login_event")["detail"]["ErrorInfo"]
+        .as_str()
+        .unwrap()
+        .contains("over 1 MiB"));
 }
