@@ -117,7 +117,9 @@ function splitTopLevel(src) {
 
 // Replacements for wasm-bindgen 0.2.130's helpers. `hash`: sha256 (first 16 hex digits) of the
 // generated function with all whitespace removed. Same contracts: views are made afresh on each
-// call (memory may have grown), strings are passed at their exact UTF-8 length.
+// call (memory may have grown), strings are passed at their exact UTF-8 length. A replacement
+// may call another one (passStringToWasm0 passes its UTF-8 bytes as passArray8ToWasm0 passes a
+// Uint8Array): that one ships too, generated or not.
 const HELPERS = {
   getDataViewMemory0: {
     hash: '2c8d09f683a2d420',
@@ -131,15 +133,18 @@ const HELPERS = {
     hash: '1a90286d86091058',
     code: 'function getStringFromWasm0(ptr, len) { return decoder.decode(new Uint8Array(wasm.memory.buffer, ptr >>> 0, len)); }',
   },
-  passStringToWasm0: {
-    hash: '9514d10018544a7e',
-    code: `function passStringToWasm0(arg, malloc) {
-      const buf = encoder.encode(arg);
-      const ptr = malloc(buf.length, 1) >>> 0;
-      new Uint8Array(wasm.memory.buffer).set(buf, ptr);
-      WASM_VECTOR_LEN = buf.length;
+  passArray8ToWasm0: {
+    hash: 'ae3e50fc30f072e6',
+    code: `function passArray8ToWasm0(arg, malloc) {
+      const ptr = malloc(arg.length, 1) >>> 0;
+      new Uint8Array(wasm.memory.buffer).set(arg, ptr);
+      WASM_VECTOR_LEN = arg.length;
       return ptr;
     }`,
+  },
+  passStringToWasm0: {
+    hash: '9514d10018544a7e',
+    code: 'function passStringToWasm0(arg, malloc) { return passArray8ToWasm0(encoder.encode(arg), malloc); }',
   },
 };
 
@@ -226,7 +231,16 @@ function transformGlue(src) {
   }
   if (!sawFinalize) fail('glue: no __wbg_finalize_init found (wasm-bindgen changed?)');
   if (!importsChunk) fail('glue: no __wbg_get_imports found (wasm-bindgen changed?)');
-  if (!api.includes('handle')) fail(`glue: no exported handle() (exports: ${api.join(', ') || 'none'})`);
+  // handle(): every input; reply(): a request's answer as bytes (the shim calls both)
+  for (const name of ['handle', 'reply']) {
+    if (!api.includes(name)) fail(`glue: no exported ${name}() (exports: ${api.join(', ') || 'none'})`);
+  }
+  // Replacements a kept replacement calls ship with it.
+  for (let i = 0; i < helpers.length; i++) {
+    for (const name of Object.keys(HELPERS)) {
+      if (!helpers.some((h) => h.name === name) && new RegExp(`\\b${name}\\(`).test(helpers[i].code)) helpers.push({ name, code: HELPERS[name].code });
+    }
+  }
 
   // The import object the generated glue would give, evaluated in isolation: its function
   // values are never called here, so helpers they name need not exist. When it gives no
@@ -446,6 +460,16 @@ async function smokeIn(stageRoot, globals) {
   // the empty string (no bytes to pass) and a text reply with non-ASCII text also cross intact
   for (const edge of ['', '7 200 {"Text":"张三 😀 \ud800"}']) {
     try { outs.push(a.handle(1000, edge)); JSON.parse(outs[outs.length - 1]); } catch (e) { fail(`smoke: handle(${JSON.stringify(edge)}) failed: ${e.message}`); }
+  }
+  // a reply as bytes answers as the same body as text, an invalid sequence (ED A0 80) as U+FFFDs;
+  // no bytes cross too
+  const body = Buffer.concat([Buffer.from('{"Text":"张三 😀 '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+  for (const [bytes, text] of [[body, '{"Text":"张三 😀 \ufffd\ufffd\ufffd"}'], [Buffer.alloc(0), '']]) {
+    let got;
+    try { got = a.reply(1000, 7, 200, new Uint8Array(bytes)); JSON.parse(got); } catch (e) { fail(`smoke: reply(${bytes.length} bytes) failed: ${e.message}`); }
+    const want = a.handle(1000, '7 200 ' + text);
+    if (got !== want) fail(`smoke: reply(bytes) gave ${got}, the text ${want}`);
+    outs.push(got);
   }
   return outs;
 }
