@@ -34,10 +34,11 @@ const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
 const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
 const TRAPPED = -11
 const DETACHED = 'webrtc-room: the component was detached'
-// An input longer than this (UTF-16 units, so at least as many UTF-8 bytes) never enters the
-// wasm memory, which cannot shrink again: the core gets a note of its size instead and answers
-// as for any input it cannot use (a reply, '<id> <status> <body>', fails; a call's callbacks get
-// fail(-4)). JSON inputs start with '{', so parseInt gives an id only for a reply.
+// An input longer than this (UTF-16 units, so at least as many UTF-8 bytes; a body as bytes: its
+// bytes) never enters the wasm memory, which cannot shrink again: the core gets a note of its size
+// instead and answers as for any input it cannot use (a reply, '<id> <status> <body>' or bytes,
+// fails; a call's callbacks get fail(-4)). JSON inputs start with '{', so parseInt gives an id
+// only for a reply.
 const MAX_INPUT = 1048576
 
 // The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
@@ -72,8 +73,8 @@ function loadFailed (comp) {
   comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
-// `input` is an input object (sent as JSON text), or a request's answer as '<id> <status> <body>'
-// whose body the core parses itself.
+// `input` is an input object (sent as JSON text), a request's answer as '<id> <status> <body>'
+// whose body the core parses itself, or one as {id, status, bytes} (a Uint8Array of the body).
 function send (comp, input) {
   const rt = comp.__room
   // Detached: the core is gone, but a method's callbacks still get their one answer.
@@ -81,10 +82,12 @@ function send (comp, input) {
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
-  let text = typeof input === 'string' ? input : JSON.stringify(input)
-  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: parseInt(text), cb: input.cb } })
+  // x: the bytes (a Uint8Array has a .buffer), or the text; .length counts bytes or UTF-16 units.
+  // Only a byte reply has an .id (the core's ids start at 1); a text reply's comes from parseInt.
+  let x = input.bytes || (typeof input === 'string' ? input : JSON.stringify(input))
+  if (x.length > MAX_INPUT) x = JSON.stringify({ oversize: { chars: x.length, id: input.id || parseInt(x), cb: input.cb } })
   try {
-    out = rt.core.handle(Date.now(), text)
+    out = x.buffer ? rt.core.reply(Date.now(), input.id, input.status, x) : rt.core.handle(Date.now(), x)
   } catch (err) {
     recover(comp, err)
     return
@@ -160,10 +163,16 @@ function request (comp, req) {
     url: req.url,
     method: req.method,
     data: req.data,
-    // The body stays text and the core parses it: no JSON.parse here and JSON.stringify back.
-    // A runtime that parses anyway hands an object, which goes back to text.
+    // The body comes as an ArrayBuffer of its bytes, which the core decodes and parses: copying
+    // them into the wasm memory is a native copy, where a string is UTF-8-encoded in JS. A runtime
+    // ignoring responseType hands text (dataType), which goes in as text; one that parses anyway
+    // hands an object, which goes back to text.
+    responseType: 'arraybuffer',
     dataType: 'text',
-    success: res => done(req.id + ' ' + (res.statusCode | 0) + ' ' + (typeof res.data === 'string' ? res.data : JSON.stringify(res.data))),
+    // (the core's reply() takes the status as wasm's i32 does: a missing one is 0, as `| 0` makes it)
+    success: ({ data, statusCode }) => done(data instanceof ArrayBuffer
+      ? { id: req.id, status: statusCode, bytes: new Uint8Array(data) }
+      : req.id + ' ' + (statusCode | 0) + ' ' + (typeof data === 'string' ? data : JSON.stringify(data))),
     fail: res => done({ reply: { id: req.id, error: (res && res.errMsg) || 'request:fail' } })
   })
   if (req.id in rt.requests) rt.requests[req.id] = task
