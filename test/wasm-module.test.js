@@ -73,6 +73,7 @@ test('it imports nothing the glue cannot give and exports only functions and mem
   // iOS WeChat cannot use exported globals; tables are not needed by the glue
   assert.deepEqual(exports.filter((e) => e.kind !== 'function' && e.kind !== 'memory'), []);
   assert.ok(exports.some((e) => e.name === 'handle' && e.kind === 'function'));
+  assert.ok(exports.some((e) => e.name === 'reply' && e.kind === 'function')); // a request's answer as bytes
   assert.ok(exports.some((e) => e.name === 'memory' && e.kind === 'memory'));
 });
 
@@ -114,6 +115,15 @@ test('room.js names no global WeChat lacks', () => {
     assert.doesNotMatch(js, new RegExp(`\\b${word}\\b`), word);
   }
   assert.match(js, /\bWXWebAssembly\.instantiate\(/);
+});
+
+test('room.js gives the shim handle() and reply()', async () => {
+  const ctx = vm.createContext({ module: { exports: {} },
+    WXWebAssembly: { instantiate: (p, imports) => WebAssembly.instantiate(shippedWasm(), imports) } });
+  vm.runInContext(fs.readFileSync(path.join(CORE, 'room.js'), 'utf8'), ctx);
+  const core = await ctx.module.exports.load('/webrtc-room/core/room_bg.wasm.br');
+  assert.deepEqual(Object.keys(core).sort(), ['handle', 'reply']);
+  for (const f of Object.values(core)) assert.equal(typeof f, 'function');
 });
 
 test('room.js is CommonJS', () => {
