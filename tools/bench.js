@@ -119,8 +119,8 @@ function imBatch (n, firstSeq) {
   return { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', NextSeq: next, HoldTime: 90, Key: `key-${next}`, RspMsgList: items }
 }
 
-// Counts the bytes of every string crossing the wasm boundary: an export's (ptr, len) argument
-// pair going in (its last two arguments), a returned string when the glue frees it
+// Counts the bytes crossing the wasm boundary: an export's (ptr, len) argument pair going in (its
+// last two arguments: a string's UTF-8, or reply()'s body bytes), a returned string when the glue frees it
 // (__wbindgen_export3(ptr, len, align)).
 function countBoundaryBytes () {
   const realWasm = env.real.WebAssembly
