@@ -220,7 +220,7 @@ function transformGlue(src) {
           }
         } else if (!DROPPED_FUNCTIONS.has(name)) {
           const h = HELPERS[name];
-          if (!h) fail(`glue: helper ${name}() has no replacement (wasm-bindgen changed, or the export signature needs more than strings):\n${c.text}`);
+          if (!h) fail(`glue: helper ${name}() has no replacement (wasm-bindgen changed, or the export signature needs more than strings and bytes):\n${c.text}`);
           const got = helperHash(c.text);
           if (got !== h.hash) fail(`glue: ${name}() differs from the one its replacement was written for (hash ${got}, expected ${h.hash}); review it and update HELPERS:\n${c.text}`);
           helpers.push({ name, code: h.code });
