@@ -34,11 +34,11 @@ const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
 const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
 const TRAPPED = -11
 const DETACHED = 'webrtc-room: the component was detached'
-// An input longer than this (UTF-16 units, so at least as many UTF-8 bytes; a body as bytes: its
-// bytes) never enters the wasm memory, which cannot shrink again: the core gets a note of its size
-// instead and answers as for any input it cannot use (a reply, '<id> <status> <body>' or bytes,
-// fails; a call's callbacks get fail(-4)). JSON inputs start with '{', so parseInt gives an id
-// only for a reply.
+// An input longer than this (UTF-16 units of text, so at least as many UTF-8 bytes; bytes of a
+// Uint8Array) never enters the wasm memory, which cannot shrink again: the core gets a note of its
+// size instead and answers as for any input it cannot use (a reply, '<id> <status> <body>', fails;
+// a call's callbacks get fail(-4)). JSON inputs start with '{', so parseInt gives an id only for
+// a reply (of bytes: read from its ASCII header, at most 10 digits and a space).
 const MAX_INPUT = 1048576
 
 // The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
@@ -73,8 +73,8 @@ function loadFailed (comp) {
   comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
-// `input` is an input object (sent as JSON text), a request's answer as '<id> <status> <body>'
-// whose body the core parses itself, or one as {id, status, bytes} (a Uint8Array of the body).
+// `input` is an input object (sent as JSON text), or a request's answer as '<id> <status> <body>'
+// whose body the core decodes and parses itself: text, or a Uint8Array of UTF-8 bytes.
 function send (comp, input) {
   const rt = comp.__room
   // Detached: the core is gone, but a method's callbacks still get their one answer.
@@ -82,12 +82,11 @@ function send (comp, input) {
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
-  // x: the bytes (a Uint8Array has a .buffer), or the text; .length counts bytes or UTF-16 units.
-  // Only a byte reply has an .id (the core's ids start at 1); a text reply's comes from parseInt.
-  let x = input.bytes || (typeof input === 'string' ? input : JSON.stringify(input))
-  if (x.length > MAX_INPUT) x = JSON.stringify({ oversize: { chars: x.length, id: input.id || parseInt(x), cb: input.cb } })
+  // Text and bytes (a Uint8Array) have .slice, input objects do not.
+  let x = input.slice ? input : JSON.stringify(input)
+  if (x.length > MAX_INPUT) x = JSON.stringify({ oversize: { chars: x.length, id: parseInt(x.buffer ? core.utf8.decode(x.slice(0, 11)) : x), cb: input.cb } })
   try {
-    out = x.buffer ? rt.core.reply(Date.now(), input.id, input.status, x) : rt.core.handle(Date.now(), x)
+    out = rt.core.handle(Date.now(), x)
   } catch (err) {
     recover(comp, err)
     return
@@ -164,15 +163,21 @@ function request (comp, req) {
     method: req.method,
     data: req.data,
     // The body comes as an ArrayBuffer of its bytes, which the core decodes and parses: copying
-    // them into the wasm memory is a native copy, where a string is UTF-8-encoded in JS. A runtime
-    // ignoring responseType hands text (dataType), which goes in as text; one that parses anyway
-    // hands an object, which goes back to text.
+    // them after the header's ASCII is a native copy, where a string is UTF-8-encoded in JS. A
+    // runtime ignoring responseType hands text (dataType), which goes in as text (no JSON.parse
+    // here and JSON.stringify back); one that parses anyway hands an object, which goes back to text.
     responseType: 'arraybuffer',
     dataType: 'text',
-    // (the core's reply() takes the status as wasm's i32 does: a missing one is 0, as `| 0` makes it)
-    success: ({ data, statusCode }) => done(data instanceof ArrayBuffer
-      ? { id: req.id, status: statusCode, bytes: new Uint8Array(data) }
-      : req.id + ' ' + (statusCode | 0) + ' ' + (typeof data === 'string' ? data : JSON.stringify(data))),
+    success: ({ data, statusCode }) => {
+      let x = req.id + ' ' + (statusCode | 0) + ' '
+      if (data instanceof ArrayBuffer) {
+        const head = core.utf8.encode(x) // ASCII: one byte a character
+        x = new Uint8Array(head.length + data.byteLength)
+        x.set(head)
+        x.set(new Uint8Array(data), head.length)
+      } else x += typeof data === 'string' ? data : JSON.stringify(data)
+      done(x)
+    },
     fail: res => done({ reply: { id: req.id, error: (res && res.errMsg) || 'request:fail' } })
   })
   if (req.id in rt.requests) rt.requests[req.id] = task

@@ -117,9 +117,9 @@ function splitTopLevel(src) {
 
 // Replacements for wasm-bindgen 0.2.130's helpers. `hash`: sha256 (first 16 hex digits) of the
 // generated function with all whitespace removed. Same contracts: views are made afresh on each
-// call (memory may have grown), strings are passed at their exact UTF-8 length. A replacement
-// may call another one (passStringToWasm0 passes its UTF-8 bytes as passArray8ToWasm0 passes a
-// Uint8Array): that one ships too, generated or not.
+// call (memory may have grown), bytes are passed at their exact length. handle() takes bytes
+// (&[u8]); its one argument helper also takes a string, which it passes as its UTF-8, so the
+// shim hands a reply's body as the bytes it came as and everything else as text.
 const HELPERS = {
   getDataViewMemory0: {
     hash: '2c8d09f683a2d420',
@@ -136,15 +136,12 @@ const HELPERS = {
   passArray8ToWasm0: {
     hash: 'ae3e50fc30f072e6',
     code: `function passArray8ToWasm0(arg, malloc) {
-      const ptr = malloc(arg.length, 1) >>> 0;
-      new Uint8Array(wasm.memory.buffer).set(arg, ptr);
-      WASM_VECTOR_LEN = arg.length;
+      const buf = arg.buffer ? arg : encoder.encode(arg);
+      const ptr = malloc(buf.length, 1) >>> 0;
+      new Uint8Array(wasm.memory.buffer).set(buf, ptr);
+      WASM_VECTOR_LEN = buf.length;
       return ptr;
     }`,
-  },
-  passStringToWasm0: {
-    hash: '9514d10018544a7e',
-    code: 'function passStringToWasm0(arg, malloc) { return passArray8ToWasm0(encoder.encode(arg), malloc); }',
   },
 };
 
@@ -220,7 +217,7 @@ function transformGlue(src) {
           }
         } else if (!DROPPED_FUNCTIONS.has(name)) {
           const h = HELPERS[name];
-          if (!h) fail(`glue: helper ${name}() has no replacement (wasm-bindgen changed, or the export signature needs more than strings and bytes):\n${c.text}`);
+          if (!h) fail(`glue: helper ${name}() has no replacement (wasm-bindgen changed, or the export signature needs more than bytes and strings):\n${c.text}`);
           const got = helperHash(c.text);
           if (got !== h.hash) fail(`glue: ${name}() differs from the one its replacement was written for (hash ${got}, expected ${h.hash}); review it and update HELPERS:\n${c.text}`);
           helpers.push({ name, code: h.code });
@@ -231,16 +228,7 @@ function transformGlue(src) {
   }
   if (!sawFinalize) fail('glue: no __wbg_finalize_init found (wasm-bindgen changed?)');
   if (!importsChunk) fail('glue: no __wbg_get_imports found (wasm-bindgen changed?)');
-  // handle(): every input; reply(): a request's answer as bytes (the shim calls both)
-  for (const name of ['handle', 'reply']) {
-    if (!api.includes(name)) fail(`glue: no exported ${name}() (exports: ${api.join(', ') || 'none'})`);
-  }
-  // Replacements a kept replacement calls ship with it.
-  for (let i = 0; i < helpers.length; i++) {
-    for (const name of Object.keys(HELPERS)) {
-      if (!helpers.some((h) => h.name === name) && new RegExp(`\\b${name}\\(`).test(helpers[i].code)) helpers.push({ name, code: HELPERS[name].code });
-    }
-  }
+  if (!api.includes('handle')) fail(`glue: no exported handle() (exports: ${api.join(', ') || 'none'})`);
 
   // The import object the generated glue would give, evaluated in isolation: its function
   // values are never called here, so helpers they name need not exist. When it gives no
@@ -461,16 +449,22 @@ async function smokeIn(stageRoot, globals) {
   for (const edge of ['', '7 200 {"Text":"张三 😀 \ud800"}']) {
     try { outs.push(a.handle(1000, edge)); JSON.parse(outs[outs.length - 1]); } catch (e) { fail(`smoke: handle(${JSON.stringify(edge)}) failed: ${e.message}`); }
   }
-  // a reply as bytes answers as the same body as text, an invalid sequence (ED A0 80) as U+FFFDs;
-  // no bytes cross too
-  const body = Buffer.concat([Buffer.from('{"Text":"张三 😀 '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
-  for (const [bytes, text] of [[body, '{"Text":"张三 😀 \ufffd\ufffd\ufffd"}'], [Buffer.alloc(0), '']]) {
+  // a reply as bytes answers as the same text does (no bytes cross too); bytes that are not UTF-8
+  // are a failed request in a reply, a warning otherwise
+  const body = Buffer.from('7 200 {"Text":"张三 😀 \u00e9"}');
+  for (const [bytes, text] of [[body, body.toString()], [Buffer.alloc(0), '']]) {
     let got;
-    try { got = a.reply(1000, 7, 200, new Uint8Array(bytes)); JSON.parse(got); } catch (e) { fail(`smoke: reply(${bytes.length} bytes) failed: ${e.message}`); }
-    const want = a.handle(1000, '7 200 ' + text);
-    if (got !== want) fail(`smoke: reply(bytes) gave ${got}, the text ${want}`);
+    try { got = a.handle(1000, new Uint8Array(bytes)); JSON.parse(got); } catch (e) { fail(`smoke: handle(${bytes.length} bytes) failed: ${e.message}`); }
+    const want = a.handle(1000, text);
+    if (got !== want) fail(`smoke: handle(bytes) gave ${got}, the text ${want}`);
     outs.push(got);
   }
+  for (const bytes of [[0x37, 0x20, 0x32, 0x20, 0xff], [0x7b, 0xff, 0x7d]]) {
+    let got;
+    try { got = a.handle(1000, Uint8Array.from(bytes)); JSON.parse(got); } catch (e) { fail(`smoke: handle(${bytes}) failed: ${e.message}`); }
+    outs.push(got);
+  }
+  if (!outs[outs.length - 1].includes('"warning"')) fail(`smoke: bytes that are not UTF-8 gave ${outs[outs.length - 1]}`);
   return outs;
 }
 

@@ -81,33 +81,18 @@ pub enum MsgBody {
 /// Replies larger than this are not parsed (a webim batch of 500 messages is about 160 KB).
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
 
-fn over_max() -> String {
-    "request:fail the reply is over 1 MiB, more than the core reads".into()
-}
-
-/// The reply input for a body handed over as bytes (see [`crate::handle_reply_bytes`]): invalid
-/// UTF-8 decodes as TextDecoder does, each maximal invalid sequence to one U+FFFD. The length is
-/// checked first, so a body over the limit is not decoded (an invalid byte becomes three); a body
-/// whose replacements take its text over the limit is refused as the text is.
-pub(crate) fn reply_bytes(id: u32, status: u32, body: &[u8]) -> Input {
-    if body.len() > MAX_REPLY_BYTES {
-        return Input::Reply {
-            id,
-            result: Err(over_max()),
-        };
-    }
-    reply_text(id, status, &String::from_utf8_lossy(body))
-}
-
-/// The reply input for a body handed over as text (see [`crate::handle_reply`]).
-pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
-    let result = if body.len() > MAX_REPLY_BYTES {
-        Err(over_max())
-    } else {
-        Ok(Reply {
+/// The reply input for a body handed over as text (see [`crate::handle_reply`]); `None` for one
+/// whose bytes were not UTF-8 (see [`crate::handle_bytes`]).
+pub(crate) fn reply_text(id: u32, status: u32, body: Option<&str>) -> Input {
+    let result = match body {
+        None => Err("request:fail the reply is not UTF-8 text".into()),
+        Some(body) if body.len() > MAX_REPLY_BYTES => {
+            Err("request:fail the reply is over 1 MiB, more than the core reads".into())
+        }
+        Some(body) => Ok(Reply {
             status: u16::try_from(status).unwrap_or(0),
             data: Json::parse(body).unwrap_or_else(|_| Json::Str(body.to_string())),
-        })
+        }),
     };
     Input::Reply { id, result }
 }

@@ -1,11 +1,11 @@
 //! A request's answer with its body as text (`<id> <status> <body>`, what the shim sends since
 //! `wx.request` runs with `dataType: 'text'`): exactly the outputs of the JSON reply input, for
-//! good bodies, malformed ones and oversized ones, without a panic. The same answer with its body
-//! as bytes (`responseType: 'arraybuffer'`, `handle_reply_bytes`) gives the outputs of the text,
-//! invalid UTF-8 included (decoded as U+FFFD, as TextDecoder does).
+//! good bodies, malformed ones and oversized ones, without a panic. The same answer as bytes (what
+//! the shim sends for `responseType: 'arraybuffer'`, `handle_bytes`) gives the outputs of the
+//! text; a body that is not UTF-8 is a failed request, and other input that is not is a bad input.
 
 use serde_json::{json, Value};
-use webrtc_room_core::{handle_json, handle_reply_bytes, handle_text, Room, MAX_REPLY_BYTES};
+use webrtc_room_core::{handle_bytes, handle_json, handle_text, Room, MAX_REPLY_BYTES};
 
 const NOW: f64 = 1_700_000_000_000.0;
 
@@ -138,10 +138,14 @@ fn json_inputs_still_go_through_handle_text() {
     assert_eq!(out["events"][0]["detail"]["tag"], "warning");
 }
 
-/// The body as bytes gives the outputs of the same body as text.
+/// `<id> <status> ` and the body as bytes gives the outputs of the same body as text.
 fn same_as_text(body: &[u8], text: &str) -> Value {
     let (mut bytes_room, mut text_room, id) = rooms();
-    let by_bytes = handle_reply_bytes(&mut bytes_room, NOW, id as u32, 200, body);
+    let by_bytes = handle_bytes(
+        &mut bytes_room,
+        NOW,
+        &[format!("{id} 200 ").as_bytes(), body].concat(),
+    );
     let by_text = handle_text(&mut text_room, NOW, &format!("{id} 200 {text}"));
     assert_eq!(by_bytes, by_text, "body {body:?}");
     outputs(&by_bytes)
@@ -158,73 +162,108 @@ fn a_body_as_bytes_gives_the_outputs_of_the_text() {
     }
 }
 
+/// The reply's outputs for `body`, after `<id> <status> ` as bytes.
+fn reply_bytes(body: &[u8]) -> Value {
+    let (mut room, _, id) = rooms();
+    outputs(&handle_bytes(
+        &mut room,
+        NOW,
+        &[format!("{id} 200 ").as_bytes(), body].concat(),
+    ))
+}
+
+fn error_info(out: &Value) -> String {
+    let login = im_event(out, "login_event");
+    assert_eq!(login["code"], -2, "{out}");
+    login["detail"]["ErrorInfo"].as_str().unwrap().to_string()
+}
+
 #[test]
-fn invalid_utf8_in_a_body_decodes_as_u_fffd_per_invalid_sequence() {
-    // a lone continuation byte, a cut 3-byte sequence, an encoded surrogate (3 errors), 0xFF
-    let mut body = br#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a"#.to_vec();
-    body.extend_from_slice(b"\x80b\xe4\xb8c\xed\xa0\x80d\xff");
-    body.extend_from_slice(br#""}"#);
-    let text = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a�b�c���d�"}"#;
-    let out = same_as_text(&body, text);
-    assert!(logged_in(&out), "{out}");
-    let url = out["ops"]
+fn a_body_that_is_not_utf8_is_a_failed_request() {
+    // a lone continuation byte, a cut 3-byte sequence, an encoded surrogate, an overlong, 0xFF,
+    // a cut sequence at the very end: each inside an otherwise good login answer
+    let good = br#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a"#;
+    for bad in [
+        &b"\x80"[..],
+        b"\xe4\xb8c",
+        b"\xed\xa0\x80",
+        b"\xc0\xaf",
+        b"\xf4\x90\x80\x80",
+        b"\xff",
+    ] {
+        let body = [&good[..], bad, br#""}"#].concat();
+        let info = error_info(&reply_bytes(&body));
+        assert!(info.contains("not UTF-8"), "{bad:x?}: {info}");
+    }
+    let info = error_info(&reply_bytes(&[&good[..], b"\xe4\xb8"].concat()));
+    assert!(info.contains("not UTF-8"), "{info}");
+    // and a body that is not UTF-8 at all
+    assert!(error_info(&reply_bytes(b"\xff\xfe{\x00")).contains("not UTF-8"));
+    // as for any failed request, the room lives on: a good answer to the next login logs in
+    let (mut room, _, id) = rooms();
+    handle_bytes(
+        &mut room,
+        NOW,
+        &[format!("{id} 200 ").as_bytes(), b"\xff"].concat(),
+    );
+    handle_json(&mut room, NOW, r#"{"call":"stop"}"#);
+    let out = outputs(&handle_json(&mut room, NOW, r#"{"call":"start"}"#));
+    let login = out["ops"]
         .as_array()
         .unwrap()
         .iter()
         .find_map(|op| {
             op["request"]["url"]
                 .as_str()
-                .filter(|u| u.contains("portrait_get"))
+                .filter(|u| u.contains("/openim/login"))
+                .map(|_| op["request"]["id"].clone())
         })
         .unwrap();
-    let fffd = "%EF%BF%BD";
-    let a2 = format!("a2=a{fffd}b{fffd}c{fffd}{fffd}{fffd}d{fffd}&");
-    assert!(url.contains(&a2), "{url}");
-    // and a body that is not UTF-8 at all is the IM error of any body that is not JSON
-    let out = same_as_text(b"\xff\xfe{\x00", "\u{fffd}\u{fffd}{\u{0}");
-    let login = im_event(&out, "login_event");
-    assert_eq!(login["code"], -2);
-    assert_eq!(login["detail"]["ErrorInfo"], "HTTP 200 without a JSON body");
+    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
+    assert!(logged_in(&outputs(&handle_text(
+        &mut room,
+        NOW,
+        &format!("{login} 200 {good}")
+    ))));
 }
 
 #[test]
-fn an_oversized_body_as_bytes_is_a_failed_request_not_decoded() {
+fn other_input_that_is_not_utf8_is_a_bad_input() {
     let (mut room, _, id) = rooms();
+    for input in [
+        &b"{\"call\":\"stop\xff\"}"[..],
+        b"\xff",
+        // a reply's header must be whole: `<id> <status> ` before the first invalid byte
+        &[format!("{id} 2").as_bytes(), b"\xc3"].concat(),
+        &[format!("{id}").as_bytes(), b"\xa0200 {}"].concat(),
+    ] {
+        let out = outputs(&handle_bytes(&mut room, NOW, input));
+        let warning = &out["events"][0]["detail"];
+        assert_eq!(warning["tag"], "warning", "{input:x?}: {out}");
+        assert_eq!(warning["code"], -1);
+        assert!(
+            warning["detail"].as_str().unwrap().contains("not UTF-8"),
+            "{out}"
+        );
+    }
+    // the login request is still pending: its answer logs in
+    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
+    assert!(logged_in(&outputs(&handle_text(
+        &mut room,
+        NOW,
+        &format!("{id} 200 {good}")
+    ))));
+}
+
+#[test]
+fn an_oversized_body_as_bytes_is_a_failed_request() {
     let body = vec![b'x'; MAX_REPLY_BYTES + 1];
-    let out = outputs(&handle_reply_bytes(&mut room, NOW, id as u32, 200, &body));
-    let login = im_event(&out, "login_event");
-    assert_eq!(login["code"], -2);
-    assert!(login["detail"]["ErrorInfo"]
-        .as_str()
-        .unwrap()
-        .contains("over 1 MiB"));
+    assert!(error_info(&reply_bytes(&body)).contains("over 1 MiB"));
     // exactly at the bound it is read
     let pad = MAX_REPLY_BYTES - r#"{"ActionStatus":"OK","TinyId":1,"A2Key":""}"#.len();
     let body = format!(
         r#"{{"ActionStatus":"OK","TinyId":1,"A2Key":"{}"}}"#,
         "x".repeat(pad)
     );
-    let (mut room, _, id) = rooms();
-    let out = outputs(&handle_reply_bytes(
-        &mut room,
-        NOW,
-        id as u32,
-        200,
-        body.as_bytes(),
-    ));
-    assert!(logged_in(&out));
-    // within the bound as bytes, but its U+FFFDs (3 bytes each) take the text over it: refused
-    // as that text is
-    let (mut room, _, id) = rooms();
-    let out = outputs(&handle_reply_bytes(
-        &mut room,
-        NOW,
-        id as u32,
-        200,
-        &vec![0xff; MAX_REPLY_BYTES],
-    ));
-    assert!(im_event(&out, "login_event")["detail"]["ErrorInfo"]
-        .as_str()
-        .unwrap()
-        .contains("over 1 MiB"));
+    assert!(logged_in(&reply_bytes(body.as_bytes())));
 }
