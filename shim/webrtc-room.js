@@ -34,10 +34,11 @@ const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
 const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
 const TRAPPED = -11
 const DETACHED = 'webrtc-room: the component was detached'
-// An input longer than this (UTF-16 units, so at least as many UTF-8 bytes) never enters the
-// wasm memory, which cannot shrink again: the core gets a note of its size instead and answers
-// as for any input it cannot use (a reply, '<id> <status> <body>', fails; a call's callbacks get
-// fail(-4)). JSON inputs start with '{', so parseInt gives an id only for a reply.
+// An input longer than this (UTF-16 units of text, so at least as many UTF-8 bytes; bytes of a
+// Uint8Array) never enters the wasm memory, which cannot shrink again: the core gets a note of its
+// size instead and answers as for any input it cannot use (a reply, '<id> <status> <body>', fails;
+// a call's callbacks get fail(-4)). JSON inputs start with '{', so parseInt gives an id only for
+// a reply (of bytes: read from its ASCII header, at most 10 digits and a space).
 const MAX_INPUT = 1048576
 
 // The .wasm.br beside this file, wherever the user copied the folder: `is` is the component's
@@ -73,7 +74,7 @@ function loadFailed (comp) {
 }
 
 // `input` is an input object (sent as JSON text), or a request's answer as '<id> <status> <body>'
-// whose body the core parses itself.
+// whose body the core decodes and parses itself: text, or a Uint8Array of UTF-8 bytes.
 function send (comp, input) {
   const rt = comp.__room
   // Detached: the core is gone, but a method's callbacks still get their one answer.
@@ -81,10 +82,11 @@ function send (comp, input) {
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
-  let text = typeof input === 'string' ? input : JSON.stringify(input)
-  if (text.length > MAX_INPUT) text = JSON.stringify({ oversize: { chars: text.length, id: parseInt(text), cb: input.cb } })
+  // Text and bytes (a Uint8Array) have .slice, input objects do not.
+  let x = input.slice ? input : JSON.stringify(input)
+  if (x.length > MAX_INPUT) x = JSON.stringify({ oversize: { chars: x.length, id: parseInt(x.buffer ? core.utf8.decode(x.slice(0, 11)) : x), cb: input.cb } })
   try {
-    out = rt.core.handle(Date.now(), text)
+    out = rt.core.handle(Date.now(), x)
   } catch (err) {
     recover(comp, err)
     return
@@ -160,10 +162,22 @@ function request (comp, req) {
     url: req.url,
     method: req.method,
     data: req.data,
-    // The body stays text and the core parses it: no JSON.parse here and JSON.stringify back.
-    // A runtime that parses anyway hands an object, which goes back to text.
+    // The body comes as an ArrayBuffer of its bytes, which the core decodes and parses: copying
+    // them after the header's ASCII is a native copy, where a string is UTF-8-encoded in JS. A
+    // runtime ignoring responseType hands text (dataType), which goes in as text (no JSON.parse
+    // here and JSON.stringify back); one that parses anyway hands an object, which goes back to text.
+    responseType: 'arraybuffer',
     dataType: 'text',
-    success: res => done(req.id + ' ' + (res.statusCode | 0) + ' ' + (typeof res.data === 'string' ? res.data : JSON.stringify(res.data))),
+    success: ({ data, statusCode }) => {
+      let x = req.id + ' ' + (statusCode | 0) + ' '
+      if (data instanceof ArrayBuffer) {
+        const head = core.utf8.encode(x) // ASCII: one byte a character
+        x = new Uint8Array(head.length + data.byteLength)
+        x.set(head)
+        x.set(new Uint8Array(data), head.length)
+      } else x += typeof data === 'string' ? data : JSON.stringify(data)
+      done(x)
+    },
     fail: res => done({ reply: { id: req.id, error: (res && res.errMsg) || 'request:fail' } })
   })
   if (req.id in rt.requests) rt.requests[req.id] = task

@@ -73,8 +73,7 @@ test('decode matches TextDecoder on valid text', () => {
   }
 });
 
-test('decode matches TextDecoder on invalid and truncated input', () => {
-  const cases = {
+const INVALID = {
     'lone continuation': [0x80],
     'continuations': [0x61, 0x80, 0xbf, 0x62],
     'C0/C1 never valid': [0xc0, 0x80, 0xc1, 0xbf],
@@ -95,7 +94,10 @@ test('decode matches TextDecoder on invalid and truncated input', () => {
     'E0 boundary ok': [0xe0, 0xa0, 0x80],
     'F0 boundary ok': [0xf0, 0x90, 0x80, 0x80],
     'BOM kept': [0xef, 0xbb, 0xbf, 0x61],
-  };
+};
+
+test('decode matches TextDecoder on invalid and truncated input', () => {
+  const cases = INVALID;
   for (const [name, bytes] of Object.entries(cases)) {
     const b = Uint8Array.from(bytes);
     assert.equal(utf8.decode(b), refDecoder.decode(b), name);
@@ -216,4 +218,50 @@ test('native TextEncoder / TextDecoder, when present, are used and answer the sa
   for (const input of inputs) assert.equal(native.handle(7, input), own.handle(7, input), input);
   assert.equal(calls.encode, inputs.length);
   assert.equal(calls.decode, inputs.length);
+});
+
+// A request's answer as bytes ('<id> <status> ' and the body, what the shim hands handle() for
+// responseType 'arraybuffer'): the core takes exactly the bodies TextDecoder decodes without an
+// error (its fatal mode), and those as TextDecoder decodes them: a login reply's A2Key comes back,
+// percent-encoded, in the next request's URL. Any other body fails the login as not UTF-8.
+test('handle() takes a reply\'s bytes exactly when they are UTF-8, decoded as TextDecoder does', async () => {
+  const core = await loadInWeChatLikeRealm().load(WASM_PATH);
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  core.handle(0, JSON.stringify({ props: { roomID: 1234, userID: 'a', userSig: 's', sdkAppID: 1400000000, enableIM: true } }));
+  const request = (out, part) => JSON.parse(out).ops.find((op) => op.request && op.request.url.includes(part)).request;
+  const a2Of = (bytes) => {
+    core.handle(1, '{"call":"stop"}');
+    const login = request(core.handle(1, '{"call":"start"}'), '/openim/login');
+    const body = Buffer.concat([Buffer.from(`${login.id} 200 {"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"`), Buffer.from(bytes), Buffer.from('"}')]);
+    const out = JSON.parse(core.handle(1, new Uint8Array(body)));
+    const failed = (out.events || []).find((e) => e.detail.tag === 'login_event');
+    if (failed) {
+      assert.equal(failed.detail.code, -2);
+      assert.match(failed.detail.detail.ErrorInfo, /not UTF-8/);
+      return null;
+    }
+    const url = out.ops.find((op) => op.request && op.request.url.includes('/portrait_get')).request.url;
+    return decodeURIComponent(/[?&]a2=([^&]*)/.exec(url)[1]);
+  };
+  const want = (bytes) => { try { return strict.decode(Uint8Array.from(bytes)); } catch (e) { return null; } };
+  let refused = 0;
+  for (const [name, bytes] of Object.entries(INVALID)) {
+    assert.equal(a2Of(bytes), want(bytes), name);
+    refused += want(bytes) === null;
+  }
+  assert.ok(refused >= 15, `${refused} invalid cases`);
+  const rand = rng(20261126);
+  const favoured = [0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x90, 0x8f];
+  const seen = [0, 0];
+  for (let n = 0; n < 600; n++) {
+    // ASCII only as letters: a quote or a control character would end the JSON string
+    const b = Uint8Array.from({ length: 1 + Math.floor(rand() * 6) }, () => {
+      const x = rand() < 0.6 ? favoured[Math.floor(rand() * favoured.length)] : Math.floor(rand() * 256);
+      return x < 0x80 ? 0x61 + x % 26 : x;
+    });
+    const got = a2Of(b);
+    assert.equal(got, want(b), hex(b));
+    seen[+(got === null)]++;
+  }
+  assert.ok(seen[0] > 30 && seen[1] > 30, `taken ${seen[0]}, refused ${seen[1]}`);
 });

@@ -117,7 +117,9 @@ function splitTopLevel(src) {
 
 // Replacements for wasm-bindgen 0.2.130's helpers. `hash`: sha256 (first 16 hex digits) of the
 // generated function with all whitespace removed. Same contracts: views are made afresh on each
-// call (memory may have grown), strings are passed at their exact UTF-8 length.
+// call (memory may have grown), bytes are passed at their exact length. handle() takes bytes
+// (&[u8]); its one argument helper also takes a string, which it passes as its UTF-8, so the
+// shim hands a reply's body as the bytes it came as and everything else as text.
 const HELPERS = {
   getDataViewMemory0: {
     hash: '2c8d09f683a2d420',
@@ -131,10 +133,10 @@ const HELPERS = {
     hash: '1a90286d86091058',
     code: 'function getStringFromWasm0(ptr, len) { return decoder.decode(new Uint8Array(wasm.memory.buffer, ptr >>> 0, len)); }',
   },
-  passStringToWasm0: {
-    hash: '9514d10018544a7e',
-    code: `function passStringToWasm0(arg, malloc) {
-      const buf = encoder.encode(arg);
+  passArray8ToWasm0: {
+    hash: 'ae3e50fc30f072e6',
+    code: `function passArray8ToWasm0(arg, malloc) {
+      const buf = arg.buffer ? arg : encoder.encode(arg);
       const ptr = malloc(buf.length, 1) >>> 0;
       new Uint8Array(wasm.memory.buffer).set(buf, ptr);
       WASM_VECTOR_LEN = buf.length;
@@ -215,7 +217,7 @@ function transformGlue(src) {
           }
         } else if (!DROPPED_FUNCTIONS.has(name)) {
           const h = HELPERS[name];
-          if (!h) fail(`glue: helper ${name}() has no replacement (wasm-bindgen changed, or the export signature needs more than strings):\n${c.text}`);
+          if (!h) fail(`glue: helper ${name}() has no replacement (wasm-bindgen changed, or the export signature needs more than bytes and strings):\n${c.text}`);
           const got = helperHash(c.text);
           if (got !== h.hash) fail(`glue: ${name}() differs from the one its replacement was written for (hash ${got}, expected ${h.hash}); review it and update HELPERS:\n${c.text}`);
           helpers.push({ name, code: h.code });
@@ -447,6 +449,22 @@ async function smokeIn(stageRoot, globals) {
   for (const edge of ['', '7 200 {"Text":"张三 😀 \ud800"}']) {
     try { outs.push(a.handle(1000, edge)); JSON.parse(outs[outs.length - 1]); } catch (e) { fail(`smoke: handle(${JSON.stringify(edge)}) failed: ${e.message}`); }
   }
+  // a reply as bytes answers as the same text does (no bytes cross too); bytes that are not UTF-8
+  // are a failed request in a reply, a warning otherwise
+  const body = Buffer.from('7 200 {"Text":"张三 😀 \u00e9"}');
+  for (const [bytes, text] of [[body, body.toString()], [Buffer.alloc(0), '']]) {
+    let got;
+    try { got = a.handle(1000, new Uint8Array(bytes)); JSON.parse(got); } catch (e) { fail(`smoke: handle(${bytes.length} bytes) failed: ${e.message}`); }
+    const want = a.handle(1000, text);
+    if (got !== want) fail(`smoke: handle(bytes) gave ${got}, the text ${want}`);
+    outs.push(got);
+  }
+  for (const bytes of [[0x37, 0x20, 0x32, 0x20, 0xff], [0x7b, 0xff, 0x7d]]) {
+    let got;
+    try { got = a.handle(1000, Uint8Array.from(bytes)); JSON.parse(got); } catch (e) { fail(`smoke: handle(${bytes}) failed: ${e.message}`); }
+    outs.push(got);
+  }
+  if (!outs[outs.length - 1].includes('"warning"')) fail(`smoke: bytes that are not UTF-8 gave ${outs[outs.length - 1]}`);
   return outs;
 }
 

@@ -361,8 +361,9 @@ fn message(obj: &Json, name: &str) -> Option<String> {
     }
 }
 
-/// The longest input (in UTF-16 units, as the shim measures it) the shim hands to the core; a
-/// longer one arrives as `{"oversize": {...}}`. Far above any real reply: the 2019 limits make a
+/// The longest input (in UTF-16 units of text or bytes of a Uint8Array, as the shim measures it;
+/// a reply's header included) the shim hands to the core; a longer one arrives as
+/// `{"oversize": {...}}`. Far above any real reply: the 2019 limits make a
 /// message at most 12,000 bytes, and a webim batch of 500 messages is about 160 KB. Equal to the
 /// text replies' MAX_REPLY_BYTES, so both paths refuse at 1 MiB. The same number is
 /// `MAX_INPUT` in shim/webrtc-room.js (a test checks they agree).

@@ -82,17 +82,20 @@ pub enum MsgBody {
 /// Replies larger than this are not parsed (a webim batch of 500 messages is about 160 KB).
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
 
-/// The reply input for a body handed over as text (see [`crate::handle_reply`]). The body is
-/// kept as text ([`Json::Raw`]) until the request's owner reads it ([`Reply::parsed`]): the IM
-/// code parses a long-poll batch without copying its messages into owned values.
-pub(crate) fn reply_text(id: u32, status: u32, body: &str) -> Input {
-    let result = if body.len() > MAX_REPLY_BYTES {
-        Err("request:fail the reply is over 1 MiB, more than the core reads".into())
-    } else {
-        Ok(Reply {
+/// The reply input for a body handed over as text (see [`crate::handle_reply`]); `None` for one
+/// whose bytes were not UTF-8 (see [`crate::handle_bytes`]). The body is kept as text
+/// ([`Json::Raw`]) until the request's owner reads it ([`Reply::parsed`]): the IM code parses a
+/// long-poll batch without copying its messages into owned values.
+pub(crate) fn reply_text(id: u32, status: u32, body: Option<&str>) -> Input {
+    let result = match body {
+        None => Err("request:fail the reply is not UTF-8 text".into()),
+        Some(body) if body.len() > MAX_REPLY_BYTES => {
+            Err("request:fail the reply is over 1 MiB, more than the core reads".into())
+        }
+        Some(body) => Ok(Reply {
             status: u16::try_from(status).map_or(0, u32::from),
             data: Json::Raw(body.to_string()),
-        })
+        }),
     };
     Input::Reply { id, result }
 }

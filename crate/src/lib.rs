@@ -16,6 +16,7 @@ mod props;
 mod room;
 pub mod slots;
 mod urls;
+mod utf8;
 mod view;
 
 pub use codec::{decode_input, encode_outputs, DecodeError, MAX_INPUT_CHARS};
@@ -39,19 +40,37 @@ pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
     drain(room)
 }
 
-/// What the wasm export takes: a JSON input ([`handle_json`]), or `<id> <status> <body>`, the
-/// answer to request `id` with its body as text ([`handle_reply`]). JSON inputs are objects, so a
-/// leading digit tells them apart, and the body is neither escaped nor copied by the shim.
+/// What the wasm export takes: one input as UTF-8 bytes, a JSON input ([`handle_json`]) or
+/// `<id> <status> <body>`, the answer to request `id` with its body as it came ([`handle_reply`]).
+/// JSON inputs are objects, so a leading digit tells them apart, and the body is neither escaped
+/// nor copied by the shim. Bytes that are not UTF-8 (only a body can hold any: a hostile
+/// server's) are not decoded: a reply answers as a failed request, anything else as a bad input.
+pub fn handle_bytes(room: &mut Room, now_ms: f64, input: &[u8]) -> String {
+    let text = utf8::utf8_prefix(input);
+    let whole = text.len() == input.len();
+    match reply_header(text) {
+        Some((id, status, body)) => {
+            let body = Some(body).filter(|_| whole);
+            room.handle_input(now_ms, input::reply_text(id, status, body));
+        }
+        None if whole => return handle_json(room, now_ms, text),
+        None => room.reject_input(DecodeError("input is not UTF-8 text".into()), None),
+    }
+    drain(room)
+}
+
+/// [`handle_bytes`] for an input that is text.
 pub fn handle_text(room: &mut Room, now_ms: f64, input: &str) -> String {
+    handle_bytes(room, now_ms, input.as_bytes())
+}
+
+/// `<id> <status> <body>`'s three parts, when `input` is a reply.
+fn reply_header(input: &str) -> Option<(u32, u32, &str)> {
     // i64's parser is in the module already; one for u32 would add to it.
     let number = |text: &str| u32::try_from(text.parse::<i64>().ok()?).ok();
-    let reply = split_space(input)
-        .and_then(|(id, rest)| Some((number(id)?, split_space(rest)?)))
-        .and_then(|(id, (status, body))| Some((id, number(status)?, body)));
-    match reply {
-        Some((id, status, body)) => handle_reply(room, now_ms, id, status, body),
-        None => handle_json(room, now_ms, input),
-    }
+    let (id, rest) = split_space(input)?;
+    let (status, body) = split_space(rest)?;
+    Some((number(id)?, number(status)?, body))
 }
 
 /// `text` split at its first space (a byte search: str::split_once(char) brings a generic
@@ -67,7 +86,7 @@ fn split_space(text: &str) -> Option<(&str, &str)> {
 /// parsed body, or, for a body that is not JSON, carrying it as a string (what `dataType: 'json'`
 /// leaves then). A body over [`MAX_REPLY_BYTES`] is not parsed: it answers as a failed request.
 pub fn handle_reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: &str) -> String {
-    room.handle_input(now_ms, input::reply_text(id, status, body));
+    room.handle_input(now_ms, input::reply_text(id, status, Some(body)));
     drain(room)
 }
 

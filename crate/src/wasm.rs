@@ -16,13 +16,15 @@ unsafe impl Sync for OneThread {}
 
 static ROOM: OneThread = OneThread(RefCell::new(None));
 
-/// Feed one input (JSON text, or `<id> <status> <body>` for a request's answer; see
-/// `docs/core-protocol.md`) at `now_ms`; returns the outputs as JSON text.
+/// Feed one input as UTF-8 bytes (JSON text, or `<id> <status> <body>` for a request's answer,
+/// whose body the shim hands as the bytes `wx.request` gave; see `docs/core-protocol.md`) at
+/// `now_ms`; returns the outputs as JSON text. Bytes rather than `&str`: the glue then copies a
+/// reply's body into the wasm memory as it came instead of encoding a string in JS.
 #[wasm_bindgen]
-pub fn handle(now_ms: f64, input: &str) -> String {
+pub fn handle(now_ms: f64, input: &[u8]) -> String {
     let mut slot = ROOM.0.borrow_mut();
     let room = slot.get_or_insert_with(Room::new);
-    crate::handle_text(room, now_ms, input)
+    crate::handle_bytes(room, now_ms, input)
 }
 
 /// Adds pages to the wasm memory; the address where they start.

@@ -1,9 +1,11 @@
 //! A request's answer with its body as text (`<id> <status> <body>`, what the shim sends since
 //! `wx.request` runs with `dataType: 'text'`): exactly the outputs of the JSON reply input, for
-//! good bodies, malformed ones and oversized ones, without a panic.
+//! good bodies, malformed ones and oversized ones, without a panic. The same answer as bytes (what
+//! the shim sends for `responseType: 'arraybuffer'`, `handle_bytes`) gives the outputs of the
+//! text; a body that is not UTF-8 is a failed request, and other input that is not is a bad input.
 
 use serde_json::{json, Value};
-use webrtc_room_core::{handle_json, handle_text, Room, MAX_REPLY_BYTES};
+use webrtc_room_core::{handle_bytes, handle_json, handle_text, Room, MAX_REPLY_BYTES};
 
 const NOW: f64 = 1_700_000_000_000.0;
 
@@ -134,4 +136,134 @@ fn json_inputs_still_go_through_handle_text() {
     let (mut room, _, _) = rooms();
     let out = outputs(&handle_text(&mut room, NOW, r#"{"call":"nope"}"#));
     assert_eq!(out["events"][0]["detail"]["tag"], "warning");
+}
+
+/// `<id> <status> ` and the body as bytes gives the outputs of the same body as text.
+fn same_as_text(body: &[u8], text: &str) -> Value {
+    let (mut bytes_room, mut text_room, id) = rooms();
+    let by_bytes = handle_bytes(
+        &mut bytes_room,
+        NOW,
+        &[format!("{id} 200 ").as_bytes(), body].concat(),
+    );
+    let by_text = handle_text(&mut text_room, NOW, &format!("{id} 200 {text}"));
+    assert_eq!(by_bytes, by_text, "body {body:?}");
+    outputs(&by_bytes)
+}
+
+#[test]
+fn a_body_as_bytes_gives_the_outputs_of_the_text() {
+    let good =
+        r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":144115212345678901,"A2Key":"a2 张三 😀"}"#;
+    assert!(logged_in(&same_as_text(good.as_bytes(), good)));
+    for body in ["", "{", "not json", "<html>502</html>"] {
+        let out = same_as_text(body.as_bytes(), body);
+        assert_eq!(im_event(&out, "login_event")["code"], -2, "{body:?}: {out}");
+    }
+}
+
+/// The reply's outputs for `body`, after `<id> <status> ` as bytes.
+fn reply_bytes(body: &[u8]) -> Value {
+    let (mut room, _, id) = rooms();
+    outputs(&handle_bytes(
+        &mut room,
+        NOW,
+        &[format!("{id} 200 ").as_bytes(), body].concat(),
+    ))
+}
+
+fn error_info(out: &Value) -> String {
+    let login = im_event(out, "login_event");
+    assert_eq!(login["code"], -2, "{out}");
+    login["detail"]["ErrorInfo"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_body_that_is_not_utf8_is_a_failed_request() {
+    // a lone continuation byte, a cut 3-byte sequence, an encoded surrogate, an overlong, 0xFF,
+    // a cut sequence at the very end: each inside an otherwise good login answer
+    let good = br#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a"#;
+    for bad in [
+        &b"\x80"[..],
+        b"\xe4\xb8c",
+        b"\xed\xa0\x80",
+        b"\xc0\xaf",
+        b"\xf4\x90\x80\x80",
+        b"\xff",
+    ] {
+        let body = [&good[..], bad, br#""}"#].concat();
+        let info = error_info(&reply_bytes(&body));
+        assert!(info.contains("not UTF-8"), "{bad:x?}: {info}");
+    }
+    let info = error_info(&reply_bytes(&[&good[..], b"\xe4\xb8"].concat()));
+    assert!(info.contains("not UTF-8"), "{info}");
+    // and a body that is not UTF-8 at all
+    assert!(error_info(&reply_bytes(b"\xff\xfe{\x00")).contains("not UTF-8"));
+    // as for any failed request, the room lives on: a good answer to the next login logs in
+    let (mut room, _, id) = rooms();
+    handle_bytes(
+        &mut room,
+        NOW,
+        &[format!("{id} 200 ").as_bytes(), b"\xff"].concat(),
+    );
+    handle_json(&mut room, NOW, r#"{"call":"stop"}"#);
+    let out = outputs(&handle_json(&mut room, NOW, r#"{"call":"start"}"#));
+    let login = out["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|op| {
+            op["request"]["url"]
+                .as_str()
+                .filter(|u| u.contains("/openim/login"))
+                .map(|_| op["request"]["id"].clone())
+        })
+        .unwrap();
+    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
+    assert!(logged_in(&outputs(&handle_text(
+        &mut room,
+        NOW,
+        &format!("{login} 200 {good}")
+    ))));
+}
+
+#[test]
+fn other_input_that_is_not_utf8_is_a_bad_input() {
+    let (mut room, _, id) = rooms();
+    for input in [
+        &b"{\"call\":\"stop\xff\"}"[..],
+        b"\xff",
+        // a reply's header must be whole: `<id> <status> ` before the first invalid byte
+        &[format!("{id} 2").as_bytes(), b"\xc3"].concat(),
+        &[format!("{id}").as_bytes(), b"\xa0200 {}"].concat(),
+    ] {
+        let out = outputs(&handle_bytes(&mut room, NOW, input));
+        let warning = &out["events"][0]["detail"];
+        assert_eq!(warning["tag"], "warning", "{input:x?}: {out}");
+        assert_eq!(warning["code"], -1);
+        assert!(
+            warning["detail"].as_str().unwrap().contains("not UTF-8"),
+            "{out}"
+        );
+    }
+    // the login request is still pending: its answer logs in
+    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
+    assert!(logged_in(&outputs(&handle_text(
+        &mut room,
+        NOW,
+        &format!("{id} 200 {good}")
+    ))));
+}
+
+#[test]
+fn an_oversized_body_as_bytes_is_a_failed_request() {
+    let body = vec![b'x'; MAX_REPLY_BYTES + 1];
+    assert!(error_info(&reply_bytes(&body)).contains("over 1 MiB"));
+    // exactly at the bound it is read
+    let pad = MAX_REPLY_BYTES - r#"{"ActionStatus":"OK","TinyId":1,"A2Key":""}"#.len();
+    let body = format!(
+        r#"{{"ActionStatus":"OK","TinyId":1,"A2Key":"{}"}}"#,
+        "x".repeat(pad)
+    );
+    assert!(logged_in(&reply_bytes(body.as_bytes())));
 }

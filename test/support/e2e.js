@@ -150,9 +150,11 @@ function realRequests() {
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => {
         inFlight.delete(req)
-        const text = Buffer.concat(chunks).toString('utf8')
-        let data = text
-        if (r.dataType === 'json') { try { data = JSON.parse(text) } catch (e) { /* left a string, as WeChat does */ } }
+        const raw = Buffer.concat(chunks)
+        let data = raw.toString('utf8')
+        // responseType 'arraybuffer': the raw body bytes, not decoded (WeChat then ignores dataType)
+        if (r.responseType === 'arraybuffer') data = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)
+        else if (r.dataType === 'json') { try { data = JSON.parse(data) } catch (e) { /* left a string, as WeChat does */ } }
         r.respond({statusCode: res.statusCode, data, header: res.headers}).catch(() => {})
       })
     })

@@ -332,6 +332,7 @@ class PendingRequest {
     this.data = opts.data
     this.header = opts.header
     this.dataType = opts.dataType || 'json'
+    this.responseType = opts.responseType || 'text'
     this.options = opts
     this.aborted = false
     this.abortCount = 0
@@ -383,10 +384,15 @@ class PendingRequest {
 
   // Answer with success. Returns a promise that resolves once the callbacks ran and things settled.
   // A no-op (resolving to false) when the request was aborted or already answered.
+  // As WeChat: with responseType 'arraybuffer' the runtime hands the raw body bytes whatever
+  // dataType says, so a string `data` becomes the ArrayBuffer of its UTF-8 bytes (an object: of its
+  // JSON) and an ArrayBuffer is handed as it is; otherwise dataType 'json' parses a string.
   async respond({statusCode = 200, data = {}, header = {}} = {}) {
     if (this.settled) { await flush(); return false }
     let body = data
-    if (this.dataType === 'json' && typeof body === 'string') {
+    if (this.responseType === 'arraybuffer') {
+      if (!(body instanceof ArrayBuffer)) body = arrayBufferOf(typeof body === 'string' ? body : JSON.stringify(body))
+    } else if (this.dataType === 'json' && typeof body === 'string') {
       try { body = JSON.parse(body) } catch (e) { /* WeChat leaves it a string */ }
     }
     await this._deliver('success', {statusCode, data: body, header, cookies: [], errMsg: 'request:ok'})
@@ -401,6 +407,12 @@ class PendingRequest {
     await flush()
     return true
   }
+}
+
+// The UTF-8 bytes of `text` in an ArrayBuffer of their own (what the network layer hands).
+function arrayBufferOf(text) {
+  const b = Buffer.from(text, 'utf8')
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length)
 }
 
 function parseQuery(url) {
@@ -976,6 +988,7 @@ module.exports = {
     clearTraps() { for (const k of Object.keys(globalTraps)) delete globalTraps[k] },
   },
   requests,
+  arrayBufferOf,
   pendingRequests,
   onRequest,
   contexts,
