@@ -144,7 +144,7 @@ function apply (comp, out) {
   if (out.data) comp.setData(out.data)
   ;(out.events || []).forEach(e => {
     const d = e.detail
-    if (/msg_notify$/.test(d.tag)) d.detail.forEach(webimMsg)
+    if (/msg_notify$/.test(d.tag)) d.detail = d.detail.map(webimMsg)
     comp.triggerEvent(e.name, d)
   })
 }
@@ -205,9 +205,11 @@ function callback (rt, id, ok, args) {
 
 // ----- webim accessors -----
 // 2019 pages read messages through webim's methods (msg.getFromAccount(), getSession().type(),
-// elem.getContent().getText(), ...). The core sends 2019's Msg fields as plain data; webimMsg gives
-// those objects shared prototypes (no closures per message) and is the one place that knows the
-// core's message format. getX() returns field x (getType() of a message: its subType).
+// elem.getContent().getText(), ...). The core sends a message as an array (its compact form:
+// [sessType, sessId, sessName, subType, isSend, fromAccount, fromAccountNick, time, seq, random,
+// [[elemType, content], ...]], half the text of an object); webimMsg makes it 2019's Msg fields
+// with shared prototypes (no closures per message) and is the one place that knows the core's
+// message format. getX() returns field x (getType() of a message: its subType).
 function accessors (names, proto) {
   names.split(' ').forEach(n => {
     const field = n[3].toLowerCase() + n.slice(4)
@@ -226,7 +228,20 @@ const MSG = accessors('getSubType getFromAccount getFromAccountNick getIsSend ge
 const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
   'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
 const give = Object.setPrototypeOf
+function Msg (a) {
+  this.sess = { type: a[0], id: a[1], name: a[2] }
+  this.subType = a[3]
+  this.isSend = a[4]
+  this.fromAccount = a[5]
+  this.fromAccountNick = a[6]
+  this.time = a[7]
+  this.seq = a[8]
+  this.random = a[9]
+  this.elems = a[10].map(([type, content]) => ({ type, content }))
+}
+Msg.prototype = MSG
 function webimMsg (m) {
+  if (Array.isArray(m)) m = new Msg(m)
   if (!m || !m.elems) return m
   give(m, MSG).elems.forEach(e => {
     const c = give(e, PART).content

@@ -3,6 +3,8 @@
 //! (whose list goes through the owned values first), on random batches with escaped strings,
 //! repeated keys and odd field types.
 
+mod support;
+
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use webrtc_room_core::{handle_json, handle_text, Room};
@@ -54,6 +56,8 @@ fn both_ways(body: &str) -> Value {
 }
 
 fn batch_messages(out: &Value) -> Vec<Value> {
+    let mut out = out.clone();
+    support::messages_as_pages_get_them(&mut out);
     let events = out["events"].as_array().cloned().unwrap_or_default();
     events
         .iter()

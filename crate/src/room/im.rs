@@ -182,11 +182,6 @@ fn num(n: u64) -> Json {
     Json::Num(n.to_string())
 }
 
-/// A message's session as 2019's `getSession()` answers it: `C2C` with the peer, or `GROUP`.
-fn session(kind: &'static str, id: Json, name: Json) -> Json {
-    obj([("type", kind.into()), ("id", id), ("name", name)])
-}
-
 // Incoming messages are read borrowed from the reply text ([`Val`]) and written straight out as
 // the JSON text of the event's detail: a 500-message long-poll batch never becomes owned values.
 
@@ -228,12 +223,12 @@ fn element(elem: &Val, out: &mut String) {
     let kind = text_of(elem, "MsgType");
     let kind = kind.trim_end();
     let content = elem.get("MsgContent");
-    out.push_str("{\"type\":");
+    out.push('[');
     match elem.get("MsgType") {
         Some(raw @ Val::Str(text)) if text.len() == kind.len() => raw.write(out),
         _ => write_str(kind, out),
     }
-    out.push_str(",\"content\":");
+    out.push(',');
     match kind {
         "TIMTextElem" => put_fields(out, content, &["text"], &["Text"]),
         "TIMFaceElem" => put_fields(out, content, &["index", "data"], &["Index", "Data"]),
@@ -245,14 +240,14 @@ fn element(elem: &Val, out: &mut String) {
         ),
         _ => put(out, content),
     }
-    out.push('}');
+    out.push(']');
 }
 
 /// Writes a group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields;
 /// `id` and `name` are the session's, as JSON text.
 fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
     let op = int_val(body, "OpType");
-    out.push_str("{\"type\":\"TIMGroupTipElem\",\"content\":{\"opType\":");
+    out.push_str("[\"TIMGroupTipElem\",{\"opType\":");
     put(out, body.get("OpType"));
     out.push_str(",\"opUserId\":");
     put(out, body.get("Operator_Account"));
@@ -303,7 +298,7 @@ fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
         Some(1 | 2) => put(out, body.get("MemberNum")),
         _ => out.push_str("null"),
     }
-    out.push_str("}}");
+    out.push_str("}]");
 }
 
 /// Messages written as JSON text: one event's detail array in the making (`[` and the messages
@@ -541,7 +536,7 @@ impl Room {
                     ("MsgRandom", num(random)),
                     ("MsgBody", Json::Arr(wire)),
                 ]);
-                let sess = session("C2C", to.as_str().into(), to.as_str().into());
+                let sess = ("C2C", to.as_str().into());
                 (data, sess)
             }
             None => {
@@ -553,21 +548,24 @@ impl Room {
                     ("MsgPriority", "COMMON".into()),
                 ]);
                 // 2019's own group message named its session by the roomID property, a number.
-                let id = Json::Num(room.clone());
-                let sess = session("GROUP", id.clone(), id);
+                let sess = ("GROUP", Json::Num(room.clone()));
                 (data, sess)
             }
         };
-        let msg = obj([
-            ("sess", sess),
-            ("subType", num(0)),
-            ("isSend", true.into()),
-            ("fromAccount", me.as_str().into()),
-            ("fromAccountNick", nick.into()),
-            ("time", num(time)),
-            ("seq", num(seq)),
-            ("random", num(random)),
-            ("elems", Json::Raw(elems)),
+        // In the compact form of incoming messages (see `message`).
+        let (kind, id) = sess;
+        let msg = Json::Arr(vec![
+            kind.into(),
+            id.clone(),
+            id,
+            num(0),
+            true.into(),
+            me.as_str().into(),
+            nick.into(),
+            num(time),
+            num(seq),
+            num(random),
+            Json::Raw(elems),
         ]);
         if group {
             self.im_request(
@@ -1096,33 +1094,29 @@ impl Room {
                 _ => 0,
             }
         };
-        out.push_str("{\"sess\":{\"type\":");
+        // The compact form (docs/core-protocol.md): [sessType, sessId, sessName, subType, isSend,
+        // fromAccount, fromAccountNick, time, seq, random, [[elemType, content], ...]].
         out.push_str(if kind == Kind::C2c {
-            "\"C2C\""
+            "[\"C2C\","
         } else {
-            "\"GROUP\""
+            "[\"GROUP\","
         });
-        out.push_str(",\"id\":");
         out.push_str(&id);
-        out.push_str(",\"name\":");
+        out.push(',');
         out.push_str(&name);
-        out.push_str("},\"subType\":");
+        out.push(',');
         out.push(char::from(b'0' + sub_type));
-        out.push_str(if is_send {
-            ",\"isSend\":true,\"fromAccount\":"
-        } else {
-            ",\"isSend\":false,\"fromAccount\":"
-        });
+        out.push_str(if is_send { ",true," } else { ",false," });
         put(out, item.get("From_Account"));
-        out.push_str(",\"fromAccountNick\":");
+        out.push(',');
         put(out, nick);
-        out.push_str(",\"time\":");
+        out.push(',');
         put(out, item.get("MsgTimeStamp"));
-        out.push_str(",\"seq\":");
+        out.push(',');
         put(out, item.get("MsgSeq"));
-        out.push_str(",\"random\":");
+        out.push(',');
         put(out, item.get("MsgRandom"));
-        out.push_str(",\"elems\":[");
+        out.push_str(",[");
         if kind == Kind::Tip {
             tip_element(body, &id, &name, out);
         } else {
@@ -1133,7 +1127,7 @@ impl Room {
                 element(elem, out);
             }
         }
-        out.push_str("]}");
+        out.push_str("]]");
     }
 
     /// [`Room::message`] of an item held as an owned value (the C2C poll, getmsg).
