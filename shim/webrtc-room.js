@@ -200,7 +200,8 @@ function callback (rt, id, ok, args) {
   const fns = rt.callbacks[id]
   delete rt.callbacks[id]
   const fn = fns && fns[ok ? 0 : 1]
-  if (typeof fn === 'function') fn.apply(null, args.map(webimMsg))
+  // Only a send's succ carries a message; a fail's reply is handed as it came.
+  if (typeof fn === 'function') fn.apply(null, ok ? args.map(webimMsg) : args)
 }
 
 // ----- webim accessors -----
@@ -240,12 +241,13 @@ function Msg (a) {
   this.elems = a[10].map(([type, content]) => ({ type, content }))
 }
 Msg.prototype = MSG
-function webimMsg (m) {
-  if (Array.isArray(m)) m = new Msg(m)
-  if (!m || !m.elems) return m
-  give(m, MSG).elems.forEach(e => {
-    const c = give(e, PART).content
-    if (c && typeof c === 'object') [c].concat(c.groupInfoList || [], c.memberInfoList || []).forEach(p => give(p, PART))
+// Only objects get the prototype: an unknown element's content is the server's JSON as it came.
+const part = p => p && typeof p === 'object' && give(p, PART)
+function webimMsg (a) {
+  const m = new Msg(a)
+  m.elems.forEach(e => {
+    const c = part(e).content
+    if (part(c)) [].concat(c.groupInfoList || [], c.memberInfoList || []).forEach(part)
   })
   return m
 }

@@ -95,3 +95,30 @@ test('a send\'s succ gets the message sent as a 2019 Msg', async () => {
   assert.deepEqual(plain(m.elems), [{type: 'TIMCustomElem', content: {data: 'd', desc: 'de', ext: 'e'}}])
   assert.equal(m.getElems()[0].getContent().getExt(), 'e')
 })
+
+test('hostile content never breaks the accessors: odd lists in an unknown element, a fail reply with elems', async () => {
+  const im = new WebIM(env)
+  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
+  await env.waitForCore()
+  await page.start({...R.BASE})
+  await im.idle()
+  // a send whose failure reply carries an `elems` field: the fail callback gets the reply as it came
+  im.stop() // from here on the test answers the requests itself
+  const got = []
+  await page.room.call('sendGroupTextMsg', 'hi', (m) => got.push(['succ', m]), (...a) => got.push(['fail', a]))
+  const [send] = env.pendingRequests('/send_group_msg')
+  await send.respond({data: JSON.stringify({ActionStatus: 'FAIL', ErrorCode: 10007, ErrorInfo: 'no', elems: 5})})
+  assert.deepEqual(plain(got), [['fail', [-4, {ActionStatus: 'FAIL', ErrorCode: 10007, ErrorInfo: 'no', elems: 5}]]])
+  // an element type the core does not know, whose content has the tip's list names holding anything
+  const [poll] = env.pendingRequests('/get_msg')
+  const odd = {groupInfoList: 'x', memberInfoList: [null, 5, {a: 1}], Text: 't'}
+  const items = [{Event: 3, From_Account: 'eve', ToGroupId: '1234', MsgSeq: 9, MsgRandom: 1, MsgTimeStamp: 1,
+    MsgBody: [{MsgType: 'TIMGroupTipElem', MsgContent: odd}, {MsgType: 'TIMFooElem', MsgContent: [null, 'x']}]}]
+  await poll.respond({data: JSON.stringify({ActionStatus: 'OK', ErrorCode: 0, NextSeq: 10, RspMsgList: items})})
+  const [note] = page.room.events.filter((e) => e.detail.tag === 'big_group_msg_notify')
+  const [m] = note.detail.detail
+  assert.deepEqual(plain(m.getElems()), [{type: 'TIMGroupTipElem', content: odd}, {type: 'TIMFooElem', content: [null, 'x']}])
+  assert.deepEqual(plain(m.getElems()[0].getContent()), odd)
+  assert.equal(m.getElems()[0].getContent().getGroupInfoList(), 'x', 'the content object answers the accessors')
+  assert.equal(m.getElems()[1].getType(), 'TIMFooElem')
+})
