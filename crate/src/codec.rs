@@ -120,14 +120,18 @@ pub(crate) fn truthy(v: &Json) -> bool {
     match v {
         Json::Null => false,
         Json::Bool(b) => *b,
-        // A JSON number is zero when every digit of its mantissa is.
-        Json::Num(n) => n
-            .bytes()
-            .take_while(|&b| b != b'e' && b != b'E')
-            .any(|b| (b'1'..=b'9').contains(&b)),
+        Json::Num(n) => nonzero(n),
         Json::Str(s) => !s.is_empty(),
         _ => true,
     }
+}
+
+/// A JSON number is zero when every digit of its mantissa is.
+pub(crate) fn nonzero(number: &str) -> bool {
+    number
+        .bytes()
+        .take_while(|&b| b != b'e' && b != b'E')
+        .any(|b| (b'1'..=b'9').contains(&b))
 }
 
 /// A whole-number property: null is `default`; outside `lo..=hi`, a number is clamped when

@@ -187,7 +187,11 @@ fn num(n: u64) -> Json {
 
 /// [`int_field_of`] of a borrowed value.
 fn int_of(v: &Val) -> Option<i64> {
-    int_field_of(&v.to_json())
+    match v {
+        // the usual case, without an owned copy
+        Val::Num(n) => crate::codec::whole_number(n),
+        _ => int_field_of(&v.to_json()),
+    }
 }
 
 fn int_val(v: &Val, name: &str) -> Option<i64> {
@@ -1041,7 +1045,12 @@ impl Room {
             return;
         };
         let empty = body.as_array().is_some_and(<[Val]>::is_empty);
-        if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(|v| truthy(&v.to_json()))
+        if from.is_empty()
+            || empty
+            || item.get("IsPlaceMsg").is_some_and(|v| match v {
+                Val::Num(n) => crate::codec::nonzero(n),
+                v => truthy(&v.to_json()),
+            })
         {
             return;
         }
