@@ -164,6 +164,17 @@ impl Harness {
         self.check_output(&out)
     }
 
+    /// Answers request `id` as the shim does with the ArrayBuffer `wx.request` hands: the header
+    /// and the body's bytes as they came, UTF-8 or not.
+    pub fn reply_bytes(&mut self, id: u64, status: u64, body: &[u8]) -> Value {
+        self.requests.retain(|(r, _)| *r != id);
+        self.now += 250.0;
+        let mut input = format!("{id} {status} ").into_bytes();
+        input.extend_from_slice(body);
+        let out = webrtc_room_core::handle_bytes(&mut self.room, self.now, &input);
+        self.check_output(&out)
+    }
+
     pub fn fire_timer(&mut self, index: usize) -> Option<Value> {
         if self.timers.is_empty() {
             return None;

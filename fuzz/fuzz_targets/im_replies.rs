@@ -1,7 +1,8 @@
 //! The IM reply decoders: a room with IM enabled is entered and every IM request it makes (login,
 //! long-polling id, group create/join, both long polls, getmsg, sends) is answered with fuzz data,
-//! one chunk (split at 0xFF) per reply, in the order the requests were made. Timers fire when no
-//! request is pending, so backoffs come back. Checked as in `handle_json_sequence`.
+//! one chunk (split at 0xFF) per reply, in the order the requests were made: as raw bytes (UTF-8
+//! or not) and as text, alternately. Timers fire when no request is pending, so backoffs come
+//! back. Checked as in `handle_json_sequence`.
 #![no_main]
 
 #[path = "common.rs"]
@@ -26,9 +27,14 @@ fuzz_target!(|data: &[u8]| {
             .map(|(id, _)| *id);
         match pending {
             Some(id) => {
-                // As the shim answers now: the body as text, parsed by the core.
                 let status = if text.starts_with('!') { 500 } else { 200 };
-                h.reply_text(id, status, &text);
+                // As the shim answers: the body's bytes as wx.request hands them (UTF-8 or not),
+                // or, from a runtime that ignores responseType, as text.
+                if n % 2 == 0 {
+                    h.reply_bytes(id, status, chunk);
+                } else {
+                    h.reply_text(id, status, &text);
+                }
             }
             None => {
                 if h.fire_timer(n).is_none() {

@@ -68,8 +68,14 @@ fuzz_target!(|data: &[u8]| {
     // The borrowed reader (long-poll batches) writes exactly what the owned value writes.
     if let Ok(owned) = &ours {
         let mut written = String::new();
-        Val::parse(text).expect("both readers accept it").write(&mut written);
-        assert_eq!(written, owned.to_string(), "borrowed and owned differ on {text:?}");
+        Val::parse(text)
+            .expect("both readers accept it")
+            .write(&mut written);
+        assert_eq!(
+            written,
+            owned.to_string(),
+            "borrowed and owned differ on {text:?}"
+        );
     }
     let theirs = serde_json::from_str::<Value>(text);
     match (&ours, &theirs) {
