@@ -101,12 +101,20 @@ pub(crate) fn reply_text(id: u32, status: u32, body: Option<&str>) -> Input {
 }
 
 impl Reply {
-    /// The data as `dataType: 'json'` leaves it: a body that is JSON parsed, any other a string.
+    /// The reply with its data read ([`parsed_data`]).
     pub(crate) fn parsed(self) -> Reply {
-        let data = match self.data {
-            Json::Raw(text) => Json::parse(&text).unwrap_or(Json::Str(text)),
-            data => data,
-        };
-        Reply { data, ..self }
+        Reply {
+            data: parsed_data(self.data),
+            ..self
+        }
+    }
+}
+
+/// Reply data as `dataType: 'json'` leaves it: a body kept as text is parsed when it is JSON and
+/// a string when it is not; a value already parsed stays as it is.
+pub(crate) fn parsed_data(data: Json) -> Json {
+    match data {
+        Json::Raw(text) => Json::parse(&text).unwrap_or(Json::Str(text)),
+        data => data,
     }
 }

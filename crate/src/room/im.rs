@@ -13,7 +13,7 @@
 
 use super::{Room, TimerKind};
 use crate::codec::truthy;
-use crate::input::MsgBody;
+use crate::input::{parsed_data, MsgBody};
 use std::borrow::Cow;
 
 use crate::json::{obj, write_str, Json, Val};
@@ -198,6 +198,14 @@ fn int_val(v: &Val, name: &str) -> Option<i64> {
     int_of(v.get(name)?)
 }
 
+/// [`truthy`] of a borrowed value (a number without an owned copy).
+fn truthy_of(v: &Val) -> bool {
+    match v {
+        Val::Num(n) => crate::codec::nonzero(n),
+        v => truthy(&v.to_json()),
+    }
+}
+
 /// A field's text, or "" when it is missing or not a string.
 fn text_of<'a>(v: &Val<'a>, name: &str) -> Cow<'a, str> {
     v.get(name).and_then(Val::as_str).unwrap_or_default()
@@ -222,7 +230,7 @@ fn put_fields(out: &mut String, from: Option<&Val>, keys: &[&str], names: &[&str
     out.push('}');
 }
 
-/// Writes a message element `{MsgType, MsgContent}` as `{type, content}`.
+/// Writes a message element `{MsgType, MsgContent}` in the compact form, `[type, content]`.
 fn element(elem: &Val, out: &mut String) {
     let kind = text_of(elem, "MsgType");
     let kind = kind.trim_end();
@@ -268,13 +276,10 @@ fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
     if op == Some(6) {
         let info = body.get("MsgGroupNewInfo");
         let mut first = true;
-        for (kind, field) in (1..).zip(GROUP_INFO_FIELDS) {
-            if let Some(value) = info
-                .and_then(|i| i.get(field))
-                .filter(|v| truthy(&v.to_json()))
-            {
+        for (kind, field) in (1u8..).zip(GROUP_INFO_FIELDS) {
+            if let Some(value) = info.and_then(|i| i.get(field)).filter(|v| truthy_of(v)) {
                 out.push_str(if first { "{\"type\":" } else { ",{\"type\":" });
-                out.push_str(&i64::to_string(&kind));
+                out.push(char::from(b'0' + kind));
                 out.push_str(",\"value\":");
                 value.write(out);
                 out.push('}');
@@ -594,33 +599,31 @@ impl Room {
             return false;
         };
         let (_, call) = self.im.pending.remove(pos);
-        // A body handed over as text is read here. A big-group batch's messages stay borrowed
-        // from it ([`Val`]): only the rest of the reply becomes an owned value.
-        let raw = match result {
-            Ok(reply) => match std::mem::take(&mut reply.data) {
-                Json::Raw(text) => text,
-                data => {
-                    reply.data = data;
-                    String::new()
-                }
-            },
-            Err(_) => String::new(),
-        };
-        let parsed = Val::parse(&raw);
+        // A body handed over as text is read here, as `Reply::parsed` reads it. A big-group
+        // batch's messages stay borrowed from it ([`Val`]): only the rest of its reply becomes
+        // an owned value.
+        let mut batch_text = String::new();
+        if let (Ok(reply), Call::Poll(Poll::Group)) = (&mut *result, &call) {
+            if let Json::Raw(text) = &mut reply.data {
+                batch_text = std::mem::take(text);
+            }
+        }
+        let batch = Val::parse(&batch_text);
         let mut items = None;
-        if let (Ok(reply), false) = (&mut *result, raw.is_empty()) {
-            reply.data = match &parsed {
-                Err(_) => Json::Str(raw.clone()),
+        if let Ok(reply) = result {
+            reply.data = match &batch {
                 Ok(v) => {
                     let head = v.to_json_without(Some("RspMsgList"));
-                    match v.get("RspMsgList") {
-                        Some(list) if matches!(call, Call::Poll(Poll::Group)) && is_ok(&head) => {
-                            items = Some(list);
-                            head
-                        }
-                        _ => v.to_json(),
+                    if is_ok(&head) {
+                        items = v.get("RspMsgList");
+                        head
+                    } else {
+                        v.to_json()
                     }
                 }
+                // another call's answer, or an empty batch body (still in `reply.data`)
+                Err(_) if batch_text.is_empty() => parsed_data(std::mem::take(&mut reply.data)),
+                Err(_) => Json::Str(batch_text.clone()),
             };
         }
         // A transport failure looks like the SDK's: ErrorCode -2.
@@ -1045,13 +1048,7 @@ impl Room {
             return;
         };
         let empty = body.as_array().is_some_and(<[Val]>::is_empty);
-        if from.is_empty()
-            || empty
-            || item.get("IsPlaceMsg").is_some_and(|v| match v {
-                Val::Num(n) => crate::codec::nonzero(n),
-                v => truthy(&v.to_json()),
-            })
-        {
+        if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(truthy_of) {
             return;
         }
         let is_send = *from == self.props.user_id;
