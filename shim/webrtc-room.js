@@ -229,6 +229,14 @@ const MSG = accessors('getSubType getFromAccount getFromAccountNick getIsSend ge
 const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
   'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
 const give = Object.setPrototypeOf
+// Only objects get the prototype: an unknown element's content is the server's JSON as it came.
+const part = p => p && typeof p === 'object' && give(p, PART)
+function Part (type, content) {
+  this.type = type
+  this.content = content
+  if (part(content)) [].concat(content.groupInfoList || [], content.memberInfoList || []).forEach(part)
+}
+Part.prototype = PART
 function Msg (a) {
   this.sess = { type: a[0], id: a[1], name: a[2] }
   this.subType = a[3]
@@ -238,19 +246,10 @@ function Msg (a) {
   this.time = a[7]
   this.seq = a[8]
   this.random = a[9]
-  this.elems = a[10].map(([type, content]) => ({ type, content }))
+  this.elems = a[10].map(([type, content]) => new Part(type, content))
 }
 Msg.prototype = MSG
-// Only objects get the prototype: an unknown element's content is the server's JSON as it came.
-const part = p => p && typeof p === 'object' && give(p, PART)
-function webimMsg (a) {
-  const m = new Msg(a)
-  m.elems.forEach(e => {
-    const c = part(e).content
-    if (part(c)) [].concat(c.groupInfoList || [], c.memberInfoList || []).forEach(part)
-  })
-  return m
-}
+const webimMsg = a => new Msg(a)
 
 // Callbacks the core can no longer answer (it failed, or never loaded) fail with -4.
 function failCallbacks (rt, why) {
