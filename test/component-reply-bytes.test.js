@@ -17,16 +17,7 @@ afterEach(async () => {
   assert.deepEqual(errors.map(String), [], 'component code threw inside the framework')
 })
 
-async function loginPending() {
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  const [login] = env.pendingRequests('/v4/openim/login')
-  assert.ok(login, 'the login request is out')
-  return {page, login}
-}
-
-const loginEvents = (page) => page.room.events.filter((e) => e.name === 'IMEvent' && e.detail.tag === 'login_event').map((e) => e.detail)
+const {imLoginPending: loginPending, loginEvents} = R
 const core = () => env.wasm.records[env.wasm.records.length - 1]
 // The lengths of the texts the glue UTF-8-encodes (the WeChat-like runtime has no TextEncoder, so
 // its own encoder, room.js's utf8.encode, does it): a body as bytes never meets it, only the

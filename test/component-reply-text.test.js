@@ -15,16 +15,7 @@ afterEach(async () => {
   assert.deepEqual(errors.map(String), [], 'component code threw inside the framework')
 })
 
-async function loginPending() {
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  const [login] = env.pendingRequests('/v4/openim/login')
-  assert.ok(login, 'the login request is out')
-  return {page, login}
-}
-
-const loginEvents = (page) => page.room.events.filter((e) => e.name === 'IMEvent' && e.detail.tag === 'login_event').map((e) => e.detail)
+const {imLoginPending: loginPending, loginEvents} = R
 
 test('wx.request is asked for text and the core parses the body itself', async () => {
   const {page, login} = await loginPending()

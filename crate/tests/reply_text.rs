@@ -20,18 +20,32 @@ fn rooms() -> (Room, Room, u64) {
     let mut login = 0;
     for room in &mut rooms {
         handle_json(room, NOW, &props.to_string());
-        let out = outputs(&handle_json(room, NOW, r#"{"call":"start"}"#));
-        login = out["ops"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|op| op.get("request"))
-            .find(|r| r["url"].as_str().unwrap().contains("/openim/login"))
-            .map(|r| r["id"].as_u64().unwrap())
-            .unwrap();
+        login = login_request(&outputs(&handle_json(room, NOW, r#"{"call":"start"}"#)));
     }
     let [a, b] = rooms;
     (a, b, login)
+}
+
+/// The id of the login request among `out`'s ops.
+fn login_request(out: &Value) -> u64 {
+    out["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|op| op.get("request"))
+        .find(|r| r["url"].as_str().unwrap().contains("/openim/login"))
+        .map(|r| r["id"].as_u64().unwrap())
+        .unwrap()
+}
+
+/// Whether a good answer to login request `id` logs `room` in.
+fn good_login_logs_in(room: &mut Room, id: u64) -> bool {
+    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
+    logged_in(&outputs(&handle_text(
+        room,
+        NOW,
+        &format!("{id} 200 {good}"),
+    )))
 }
 
 /// The body as text and as the JSON input the shim used to send give the same outputs.
@@ -207,24 +221,12 @@ fn a_body_that_is_not_utf8_is_a_failed_request() {
         &[format!("{id} 200 ").as_bytes(), b"\xff"].concat(),
     );
     handle_json(&mut room, NOW, r#"{"call":"stop"}"#);
-    let out = outputs(&handle_json(&mut room, NOW, r#"{"call":"start"}"#));
-    let login = out["ops"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find_map(|op| {
-            op["request"]["url"]
-                .as_str()
-                .filter(|u| u.contains("/openim/login"))
-                .map(|_| op["request"]["id"].clone())
-        })
-        .unwrap();
-    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
-    assert!(logged_in(&outputs(&handle_text(
+    let login = login_request(&outputs(&handle_json(
         &mut room,
         NOW,
-        &format!("{login} 200 {good}")
-    ))));
+        r#"{"call":"start"}"#,
+    )));
+    assert!(good_login_logs_in(&mut room, login));
 }
 
 #[test]
@@ -247,12 +249,7 @@ fn other_input_that_is_not_utf8_is_a_bad_input() {
         );
     }
     // the login request is still pending: its answer logs in
-    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"k"}"#;
-    assert!(logged_in(&outputs(&handle_text(
-        &mut room,
-        NOW,
-        &format!("{id} 200 {good}")
-    ))));
+    assert!(good_login_logs_in(&mut room, id));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 // Room-level helpers shared by the component tests: the legacy room-signature protocol as the
 // 2019 contract describes it, and a way to get a page into a room.
 
+const assert = require('node:assert/strict')
 const env = require('./wechat-env')
 
 const OFFICIAL = 'https://official.opensso.tencent-cloud.com/v4/openim/jsonvideoapp'
@@ -66,6 +67,21 @@ function shownPlayers(room) {
   return out
 }
 
+// A grid page started with enableIM, its IM login request out (and not answered).
+async function imLoginPending() {
+  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
+  await env.waitForCore()
+  await page.start({...BASE})
+  const [login] = env.pendingRequests('/v4/openim/login')
+  assert.ok(login, 'the login request is out')
+  return {page, login}
+}
+
+// The details of the login_event IMEvents the page got.
+function loginEvents(page) {
+  return page.room.events.filter((e) => e.name === 'IMEvent' && e.detail.tag === 'login_event').map((e) => e.detail)
+}
+
 function detailText(d) {
   return typeof d === 'string' ? d : JSON.stringify(d)
 }
@@ -86,5 +102,7 @@ module.exports = {
   enter,
   seats,
   shownPlayers,
+  imLoginPending,
+  loginEvents,
   detailText,
 }
