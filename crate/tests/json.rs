@@ -103,3 +103,25 @@ fn borrowed_values_keep_raw_text_and_read_keys_unescaped() {
         assert!(Val::parse(bad).is_err(), "{bad:?}");
     }
 }
+
+/// A string whose escapes are the ones the writer itself uses is written as it came; any other
+/// escape (`\/`, `\u`) is written as the writer writes its text. Both give JSON.stringify's text.
+#[test]
+fn escaped_strings_are_written_canonically_whether_copied_or_rewritten() {
+    for (raw, written) in [
+        (r#""a\"b\\c\n\t""#, r#""a\"b\\c\n\t""#),
+        (r#""{\"cmd\":\"gift\"}""#, r#""{\"cmd\":\"gift\"}""#),
+        (r#""\\u0041""#, r#""\\u0041""#),
+        (r#""a\/b""#, r#""a/b""#),
+        (r#""\u0041\u00e9""#, r#""Aé""#),
+        (r#""x\\\/""#, r#""x\\/""#),
+        (r#""\u001f""#, r#""\u001f""#),
+    ] {
+        let v = Val::parse(raw).unwrap();
+        assert!(matches!(v, Val::Esc(_)), "{raw}");
+        let mut out = String::new();
+        v.write(&mut out);
+        assert_eq!(out, written, "{raw}");
+        assert_eq!(out, Json::parse(raw).unwrap().to_string(), "{raw}");
+    }
+}
