@@ -228,13 +228,22 @@ const MSG = accessors('getSubType getFromAccount getFromAccountNick getIsSend ge
 // shares one prototype: its objects never have two fields an accessor could mix up.
 const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
   'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
-const give = Object.setPrototypeOf
-// Only objects get the prototype: an unknown element's content is the server's JSON as it came.
-const part = p => p && typeof p === 'object' && give(p, PART)
+// Only objects get the accessors (an unknown element's content is the server's JSON as it came).
+// A parsed object's fields are copied into a Fields object, whose prototype has them, rather than
+// the object given the prototype afterwards, which V8 makes slow (a 500-message batch built and
+// read: 0.28 → 0.18 ms).
+function Fields () {}
+Fields.prototype = PART
+const part = p => {
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return p
+  const o = new Fields()
+  for (const k in p) o[k] = p[k]
+  return o
+}
 function Part (type, content) {
   this.type = type
-  this.content = content
-  if (part(content)) [].concat(content.groupInfoList || [], content.memberInfoList || []).forEach(part)
+  const c = this.content = part(content)
+  if (c !== content) ['groupInfoList', 'memberInfoList'].forEach(k => { if (Array.isArray(c[k])) c[k] = c[k].map(part) })
 }
 Part.prototype = PART
 function Msg (a) {
