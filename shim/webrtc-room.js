@@ -125,6 +125,11 @@ function command (ctx, name) {
 
 function apply (comp, out) {
   const rt = comp.__room
+  // Messages first: their tapes last only until the core's next input, which an op (a runtime
+  // answering wx.request at once) may bring.
+  const buffer = rt.core.mem.buffer
+  ;(out.events || []).forEach(e => { if (/msg_notify$/.test(e.detail.tag)) e.detail.detail = readTape(buffer, e.detail.detail) })
+  ;(out.ops || []).forEach(op => { if (op.callback && op.ok) op.args = readTape(buffer, op.args[0]) })
   ;(out.ops || []).forEach(op => {
     if (op.request) request(comp, op.request)
     else if (op.abort) {
@@ -142,11 +147,7 @@ function apply (comp, out) {
     else if (op.callback) callback(rt, op.callback, op.ok, op.args)
   })
   if (out.data) comp.setData(out.data)
-  ;(out.events || []).forEach(e => {
-    const d = e.detail
-    if (/msg_notify$/.test(d.tag)) d.detail = d.detail.map(webimMsg)
-    comp.triggerEvent(e.name, d)
-  })
+  ;(out.events || []).forEach(e => comp.triggerEvent(e.name, e.detail))
 }
 
 function request (comp, req) {
@@ -201,37 +202,39 @@ function callback (rt, id, ok, args) {
   delete rt.callbacks[id]
   const fn = fns && fns[ok ? 0 : 1]
   // Only a send's succ carries a message; a fail's reply is handed as it came.
-  if (typeof fn === 'function') fn.apply(null, ok ? args.map(webimMsg) : args)
+  if (typeof fn === 'function') fn.apply(null, args)
 }
 
 // ----- webim accessors -----
 // 2019 pages read messages through webim's methods (msg.getFromAccount(), getSession().type(),
-// elem.getContent().getText(), ...). The core sends a message as an array (its compact form:
-// [sessType, sessId, sessName, subType, isSend, fromAccount, fromAccountNick, time, seq, random,
-// [[elemType, content], ...]], half the text of an object); webimMsg makes it 2019's Msg fields
-// with shared prototypes (no closures per message) and is the one place that knows the core's
-// message format. getX() returns field x (getType() of a message: its subType).
-function accessors (names, proto) {
+// elem.getContent().getText(), ...). Messages get 2019's Msg fields with shared prototypes (no
+// closures per message); getX() returns field x (getType() of a message: its subType).
+function accessors (names, proto, fields = []) {
   names.split(' ').forEach(n => {
     const field = n[3].toLowerCase() + n.slice(4)
     proto[n] = function () { return this[field] }
+    fields.push(field)
   })
   return proto
 }
 function Session (impl) { this._impl = impl }
 ['type', 'id', 'name'].forEach(k => { Session.prototype[k] = function () { return this._impl[k] } })
-const MSG = accessors('getSubType getFromAccount getFromAccountNick getIsSend getSeq getTime getRandom getElems', {
+function Msg () {}
+// in the order the tape has them
+const MSG_FIELDS = []
+Msg.prototype = accessors('getSubType getIsSend getFromAccount getFromAccountNick getTime getSeq getRandom getElems', {
   getType () { return this.subType },
   getSession () { return new Session(this.sess) }
-})
+}, MSG_FIELDS)
+MSG_FIELDS.pop() // elems: from the elements after them
 // Everything inside a message (elements, contents, a tip's group-info and member-info items)
 // shares one prototype: its objects never have two fields an accessor could mix up.
+const FIELDS = []
 const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
-  'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {})
-// Only objects get the accessors (an unknown element's content is the server's JSON as it came).
-// A parsed object's fields are copied into a Fields object, whose prototype has them, rather than
-// the object given the prototype afterwards, which V8 makes slow (a 500-message batch built and
-// read: 0.28 → 0.18 ms).
+  'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {}, FIELDS)
+// Only objects get the accessors (an unknown element's content is the server's JSON as it came):
+// their fields go into a Fields object, whose prototype has them (Object.setPrototypeOf on a
+// parsed object makes V8 slow).
 function Fields () {}
 Fields.prototype = PART
 const part = p => {
@@ -242,23 +245,50 @@ const part = p => {
 }
 function Part (type, content) {
   this.type = type
-  const c = this.content = part(content)
-  if (c !== content) ['groupInfoList', 'memberInfoList'].forEach(k => { if (Array.isArray(c[k])) c[k] = c[k].map(part) })
+  this.content = content
 }
 Part.prototype = PART
-function Msg (a) {
-  this.sess = { type: a[0], id: a[1], name: a[2] }
-  this.subType = a[3]
-  this.isSend = a[4]
-  this.fromAccount = a[5]
-  this.fromAccountNick = a[6]
-  this.time = a[7]
-  this.seq = a[8]
-  this.random = a[9]
-  this.elems = a[10].map(([type, content]) => new Part(type, content))
+// The content fields of each kind of element in the tape, after its type (docs/core-protocol.md):
+// none (the content as it came), text, index data, data desc ext, opType ... groupMemberNum.
+const CONTENT = [[0, 0], [3, 4], [4, 6], [5, 8], [8, 16]].map(([a, b]) => FIELDS.slice(a, b))
+
+// The core hands messages in a tape (docs/core-protocol.md, "Messages"), in the wasm memory until
+// its next input: numbers in a Float64Array, the text of every string as one run of UTF-16.
+// `place` is [words address, words, chars address, chars]. Three words a value: kind, then two.
+function readTape (buffer, place) {
+  const w = new Float64Array(buffer, place[0], place[1])
+  const u = new Uint16Array(buffer, place[2], place[3])
+  let text = ''
+  for (let i = 0; i < u.length; i += 8192) text += String.fromCharCode.apply(null, u.subarray(i, i + 8192))
+  let at = 0
+  const val = () => {
+    const k = w[at]
+    const a = w[at + 1]
+    // (of a number or boolean: an empty slice)
+    const s = text.slice(a, w[at + 2])
+    at += 3
+    return k === 0 ? a : k === 1 ? s : k === 2 ? JSON.parse(s) : k === 3 ? a === 1 : null
+  }
+  const msgs = []
+  while (at < w.length) {
+    const m = new Msg()
+    m.sess = { type: val(), id: val(), name: val() }
+    MSG_FIELDS.forEach(k => { m[k] = val() })
+    m.elems = []
+    for (let n = w[at++]; n > 0; n--) {
+      const type = val()
+      const kind = w[at++]
+      const names = CONTENT[kind]
+      const c = names[0] ? new Fields() : part(val())
+      names.forEach(k => { c[k] = val() })
+      // a tip's groupInfoList and memberInfoList: their items answer accessors too
+      if (kind === 4) FIELDS.slice(13, 15).forEach(k => { c[k] = c[k].map(part) })
+      m.elems.push(new Part(type, c))
+    }
+    msgs.push(m)
+  }
+  return msgs
 }
-Msg.prototype = MSG
-const webimMsg = a => new Msg(a)
 
 // Callbacks the core can no longer answer (it failed, or never loaded) fail with -4.
 function failCallbacks (rt, why) {

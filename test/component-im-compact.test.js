@@ -1,7 +1,8 @@
 'use strict'
-// IM messages cross the wasm boundary in the core's compact form (an array per message,
-// docs/core-protocol.md); pages get exactly 2019's Msg fields as plain data, with the webim
-// accessors on shared prototypes, for every element kind, a tip, and a send's succ.
+// IM messages cross the wasm boundary in the core's tape (docs/core-protocol.md, "Messages"):
+// numbers in a Float64Array and all the text as UTF-16, read straight out of the wasm memory.
+// Pages get exactly 2019's Msg fields as plain data, with the webim accessors on shared
+// prototypes, for every element kind, a tip, a send's succ, and values of every JSON type.
 
 const {test, afterEach} = require('node:test')
 const assert = require('node:assert/strict')
@@ -15,7 +16,8 @@ afterEach(async () => {
   assert.deepEqual(errors.map(String), [], 'component code threw inside the framework')
 })
 
-// Every core output the component's instance returns, parsed.
+// Every core output the component's instance returns, parsed; each message batch's tape copied
+// out of the wasm memory as it returns (the next input reuses it) into `tapes`.
 function watchCore(page) {
   const outs = []
   const comp = page.room.instance
@@ -23,10 +25,46 @@ function watchCore(page) {
   const handle = rt.core.handle
   rt.core.handle = (...args) => {
     const out = handle(...args)
-    outs.push(JSON.parse(out))
+    const parsed = JSON.parse(out)
+    for (const e of parsed.events || []) {
+      if (!/msg_notify$/.test(e.detail.tag)) continue
+      const [wp, wl, cp, cl] = e.detail.detail
+      const buffer = rt.core.mem.buffer
+      e.tape = {words: Array.from(new Float64Array(buffer, wp, wl)), text: String.fromCharCode(...new Uint16Array(buffer, cp, cl))}
+    }
+    outs.push(parsed)
     return out
   }
   return outs
+}
+
+// The tape's messages as compact arrays, read by the layout docs/core-protocol.md gives (not by
+// the shim's reader): each value three words (kind, a, b); after ten values a message's element
+// count; each element its type, its content kind, then that kind's fields.
+function decodeTape({words, text}) {
+  let at = 0
+  const kinds = []
+  const val = () => {
+    const [k, a, b] = words.slice(at, at += 3)
+    kinds.push(k)
+    const s = text.slice(a, b)
+    return k === 0 ? a : k === 1 ? s : k === 2 ? JSON.parse(s) : k === 3 ? a === 1 : null
+  }
+  const FIELDS = [null, ['text'], ['index', 'data'], ['data', 'desc', 'ext'],
+    ['opType', 'opUserId', 'groupId', 'groupName', 'userIdList', 'groupInfoList', 'memberInfoList', 'groupMemberNum']]
+  const msgs = []
+  while (at < words.length) {
+    const m = Array.from({length: 10}, val)
+    const elems = []
+    for (let n = words[at++]; n > 0; n--) {
+      const type = val()
+      const names = FIELDS[words[at++]]
+      elems.push([type, names ? Object.fromEntries(names.map((k) => [k, val()])) : val()])
+    }
+    m.push(elems)
+    msgs.push(m)
+  }
+  return {msgs, kinds}
 }
 
 const plain = (v) => JSON.parse(JSON.stringify(v))
@@ -50,10 +88,17 @@ test('a batch crosses as arrays and reaches the page as 2019 Msg objects', async
   ]
   const outs = watchCore(page)
   await poll.respond({data: JSON.stringify({ActionStatus: 'OK', ErrorCode: 0, NextSeq: 4, Key: 'k', RspMsgList: items})})
-  const wire = outs.flatMap((o) => o.events || []).find((e) => e.detail.tag === 'big_group_msg_notify').detail.detail
-  assert.ok(wire.every((m) => Array.isArray(m) && m.length === 11), 'each message crosses as one 11-item array')
+  const event = outs.flatMap((o) => o.events || []).find((e) => e.detail.tag === 'big_group_msg_notify')
+  const place = event.detail.detail
+  assert.ok(place.length === 4 && place.every(Number.isInteger), 'the event carries where its tape is, not the messages')
+  assert.equal(place[0] % 8, 0, 'the words are f64-aligned')
+  assert.ok(event.tape.text.includes('你好 "x" \\ 😀'), 'text crosses as UTF-16, unescaped')
+  const {msgs: wire, kinds} = decodeTape(event.tape)
+  assert.ok(kinds.every((k) => k >= 0 && k <= 4), 'value kinds 0-4')
   assert.deepEqual(wire[2], ['GROUP', '1234', '房间', 0, false, 'alice', '阿花', 1700000001, 1, 11,
     [['TIMTextElem', {text: '你好 "x" \\ 😀'}], ['TIMFaceElem', {index: 2, data: 'smile'}]]])
+  assert.deepEqual(wire[0][10], [['TIMGroupTipElem', {opType: 7, opUserId: 'admin', groupId: '1234', groupName: '房间',
+    userIdList: ['carol'], groupInfoList: [], memberInfoList: [{userId: 'carol', shutupTime: 60}], groupMemberNum: null}]])
 
   const [note] = page.room.events.filter((e) => e.detail.tag === 'big_group_msg_notify')
   const msgs = note.detail.detail
@@ -121,4 +166,36 @@ test('hostile content never breaks the accessors: odd lists in an unknown elemen
   assert.deepEqual(plain(m.getElems()[0].getContent()), odd)
   assert.equal(m.getElems()[0].getContent().getGroupInfoList(), 'x', 'the content object answers the accessors')
   assert.equal(m.getElems()[1].getType(), 'TIMFooElem')
+})
+
+test('values of every JSON type in a message reach the page as JSON.parse reads them, long text whole', async () => {
+  const im = new WebIM(env)
+  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
+  await env.waitForCore()
+  await page.start({...R.BASE})
+  await im.idle()
+  im.stop()
+  const [poll] = env.pendingRequests('/get_msg')
+  // past the reader's 8,192-unit chunks, with surrogate pairs across their edges
+  const long = 'ab😀'.repeat(5000)
+  const body = '{"ActionStatus":"OK","ErrorCode":0,"NextSeq":9,"RspMsgList":[' +
+    '{"Event":3,"From_Account":"dan","ToGroupId":"1234","GroupInfo":{"GroupName":{"n":[1,2.5]}},' +
+    '"MsgSeq":1152921504606846977,"MsgRandom":1e3,"MsgTimeStamp":1.5,"MsgBody":[' +
+    '{"MsgType":"TIMTextElem","MsgContent":{"Text":"\\ud800x\\ud83d\\ude00\\/"}},' +
+    '{"MsgType":"TIMCustomElem","MsgContent":{"Data":"d","Desc":true,"Ext":null}}]},' +
+    `{"Event":3,"From_Account":"eve","ToGroupId":"1234","MsgSeq":2,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"${long}"}}]}]}`
+  await poll.respond({data: body})
+  const [note] = page.room.events.filter((e) => e.detail.tag === 'big_group_msg_notify')
+  const [second, first] = note.detail.detail
+  const want = JSON.parse(body).RspMsgList[0]
+  assert.deepEqual(plain(first.sess), {type: 'GROUP', id: '1234', name: {n: [1, 2.5]}})
+  assert.equal(first.getSeq(), want.MsgSeq, 'a whole number past 2^53 rounds as JSON.parse rounds it')
+  assert.equal(first.getRandom(), 1000)
+  assert.equal(first.getTime(), 1.5)
+  assert.equal(first.getFromAccountNick(), 'dan')
+  // a lone surrogate escape is U+FFFD, as the core's text always has it
+  assert.equal(first.getElems()[0].getContent().getText(), '\ufffdx😀/')
+  assert.deepEqual(plain(first.getElems()[1].getContent()), {data: 'd', desc: true, ext: null})
+  assert.equal(second.getElems()[0].getContent().getText(), long)
+  assert.equal(second.getRandom(), null, 'a missing field is null')
 })

@@ -116,12 +116,13 @@ test('room.js names no global WeChat lacks', () => {
   assert.match(js, /\bWXWebAssembly\.instantiate\(/);
 });
 
-test('room.js gives the shim one handle(), for text and for bytes', async () => {
+test('room.js gives the shim handle(), for text and for bytes, and mem, its instance\'s own memory', async () => {
   const ctx = vm.createContext({ module: { exports: {} },
     WXWebAssembly: { instantiate: (p, imports) => WebAssembly.instantiate(shippedWasm(), imports) } });
   vm.runInContext(fs.readFileSync(path.join(CORE, 'room.js'), 'utf8'), ctx);
   const [a, b] = await Promise.all([1, 2].map(() => ctx.module.exports.load('/webrtc-room/core/room_bg.wasm.br')));
-  assert.deepEqual(Object.keys(a), ['handle']);
+  assert.deepEqual(Object.keys(a), ['handle', 'mem']);
+  assert.ok(a.mem.buffer instanceof ArrayBuffer && a.mem !== b.mem, 'each load() its own memory (message tapes are read from it)');
   const props = JSON.stringify({ props: { userName: '张三 😀' } });
   assert.equal(a.handle(0, new Uint8Array(Buffer.from(props))), b.handle(0, props));
 });

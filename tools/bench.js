@@ -121,7 +121,8 @@ function imBatch (n, firstSeq) {
 
 // Counts the bytes crossing the wasm boundary: handle()'s (ptr, len) argument pair going in (its
 // last two arguments: a text's UTF-8, or the bytes of a reply handed as bytes), a returned string
-// when the glue frees it (the one __wbindgen_export* taking three arguments: ptr, len, align).
+// when the glue frees it (the one __wbindgen_export* taking three arguments: ptr, len, align),
+// and the message tapes the shim reads (imBench).
 function countBoundaryBytes () {
   const realWasm = env.real.WebAssembly
   const instantiate = realWasm.instantiate
@@ -155,6 +156,15 @@ async function imBench () {
     await im.idle()
     im.stop() // from here on the bench answers the big-group poll itself
     const room = page.room
+    // The messages' tapes, which the shim reads straight out of the wasm memory: their bytes
+    // count as crossing too (docs/core-protocol.md, "Messages").
+    const rt = room.instance.__room
+    const handle = rt.core.handle
+    rt.core.handle = (...args) => {
+      const out = handle(...args)
+      for (const m of out.matchAll(/msg_notify","code":0,"detail":\[\d+,(\d+),\d+,(\d+)\]/g)) counter.bytes.out += 8 * m[1] + 2 * m[2]
+      return out
+    }
     let seq = 1
     for (const n of IM_SIZES) {
       const samples = []

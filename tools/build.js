@@ -349,7 +349,7 @@ function load(packagePath) {
 /*GLUE*/
   return new Promise(function (resolve) {
     resolve(WXWebAssembly.instantiate(packagePath, /*IMPORTS*/));
-  }).then(function (r) { wasm = r.instance.exports; return { /*API*/ }; });
+  }).then(function (r) { wasm = r.instance.exports; return { /*API*/, mem: wasm.memory }; });
 }
 module.exports = { load: load, utf8: utf8 };
 `;

@@ -294,37 +294,11 @@ impl<'a> Val<'a> {
                 out.push_str(text);
                 out.push('"');
             }
-            // Escapes as write_str writes them (no `\/`, no `\u`): as it came. Custom
-            // messages' JSON data is full of `\"`.
-            Val::Esc(raw) if written_as_is(raw) => {
-                out.push('"');
-                out.push_str(raw);
-                out.push('"');
-            }
             Val::Esc(raw) => write_str(&unescape(raw), out),
             // Rare in a message (a tip's user list, an unknown element): no second writer.
             _ => self.to_json().write(out),
         }
     }
-}
-
-/// Whether a raw string the parser accepted is what [`write_str`] writes for its text: each
-/// escape one of `\" \\ \n \r \t \b \f` (write_str's `\u00XX` for other control characters
-/// is left to the slow path).
-fn written_as_is(raw: &str) -> bool {
-    let b = raw.as_bytes();
-    let mut at = 0;
-    while let Some(skip) = b
-        .get(at..)
-        .and_then(|rest| rest.iter().position(|&c| c == b'\\'))
-    {
-        at += skip + 1;
-        if let Some(b'/' | b'u') = b.get(at) {
-            return false;
-        }
-        at += 1;
-    }
-    true
 }
 
 /// The text of a raw string the parser accepted. Lone surrogates cannot live in a Rust string:

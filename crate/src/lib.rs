@@ -15,6 +15,7 @@ mod output;
 mod props;
 mod room;
 pub mod slots;
+mod tape;
 mod urls;
 mod utf8;
 mod view;

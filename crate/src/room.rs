@@ -139,6 +139,8 @@ impl Room {
             return;
         }
         self.now_ms = now_ms;
+        // The last input's messages were read when it returned.
+        self.im.out.clear();
         match input {
             Input::Props(patch) => self.set_props(*patch),
             Input::Call(call) => self.call(call),

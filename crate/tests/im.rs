@@ -1186,3 +1186,19 @@ fn connection_is_back_only_when_both_polls_are() {
     let out = d.reply(c2c_poll, &ok(json!({})));
     assert_eq!(im_tagged(&out, "connection_event")[0]["code"], 1);
 }
+
+/// A trtc room named by `strRoomID` names a sent group message's session by that string (its
+/// JSON was not valid text before messages crossed as a tape: the id was written as a number).
+#[test]
+fn a_string_room_names_a_sent_group_message_by_its_string() {
+    let Online { mut d, .. } = online(json!({"protocol": "trtc", "strRoomID": "room-a"}));
+    let out = d.send(json!({"call": "sendGroupTextMsg", "args": ["hi"], "cb": 3}));
+    let send = req(&out, "/v4/group_open_http_svc/send_group_msg");
+    assert_eq!(send["data"]["GroupId"], "room-a");
+    let out = d.reply(id(&send), &ok(json!({"MsgSeq": 9})));
+    let msg = &callbacks(&out)[0].2[0];
+    assert_eq!(
+        msg["sess"],
+        json!({"type": "GROUP", "id": "room-a", "name": "room-a"})
+    );
+}

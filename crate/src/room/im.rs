@@ -16,8 +16,9 @@ use crate::codec::truthy;
 use crate::input::{parsed_data, MsgBody};
 use std::borrow::Cow;
 
-use crate::json::{obj, write_str, Json, Val};
+use crate::json::{obj, Json, Val};
 use crate::output::{Level, Output};
+use crate::tape::{self, Tape};
 use crate::urls::encode_component;
 
 const HOST: &str = "https://webim.tim.qq.com";
@@ -82,7 +83,7 @@ enum Kind {
     Notice,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 enum Call {
     Login,
     /// `portrait_set` of the nick (`userName`), then the profile read.
@@ -98,7 +99,7 @@ enum Call {
     GetMsg,
     Send {
         cb: Option<u32>,
-        msg: Json,
+        msg: Batch,
     },
 }
 
@@ -141,6 +142,8 @@ pub(super) struct Im {
     group_poll: Option<(Json, Json, Json)>,
     rng: u64,
     msg_seq: u64,
+    /// The messages this input delivers, which the shim reads after it (see `Batch::take`).
+    pub(super) out: Vec<Tape>,
 }
 
 /// A whole-number field (servers send some as numeric strings).
@@ -211,7 +214,7 @@ fn text_of<'a>(v: &Val<'a>, name: &str) -> Cow<'a, str> {
     v.get(name).and_then(Val::as_str).unwrap_or_default()
 }
 
-/// Writes a field's value, `null` when it is missing.
+/// Writes a field's value, `null` when it is missing (JSON text: a C2C message's key).
 fn put(out: &mut String, v: Option<&Val>) {
     match v {
         Some(v) => v.write(out),
@@ -219,108 +222,131 @@ fn put(out: &mut String, v: Option<&Val>) {
     }
 }
 
-/// Writes `{"k1":v1,"k2":v2,...}` of the fields `names` of `from`, under `keys`.
-fn put_fields(out: &mut String, from: Option<&Val>, keys: &[&str], names: &[&str]) {
-    for (i, (key, name)) in keys.iter().zip(names).enumerate() {
-        out.push_str(if i == 0 { "{\"" } else { ",\"" });
-        out.push_str(key);
-        out.push_str("\":");
-        put(out, from.and_then(|f| f.get(name)));
+/// Writes the fields `names` of `from` (null when missing), in order.
+fn put_fields(t: &mut Tape, from: Option<&Val>, names: &[&str]) {
+    for name in names {
+        t.val(from.and_then(|f| f.get(name)));
     }
-    out.push('}');
 }
 
-/// Writes a message element `{MsgType, MsgContent}` in the compact form, `[type, content]`.
-fn element(elem: &Val, out: &mut String) {
+/// Writes a message element `{MsgType, MsgContent}`: its type, then its content's kind and fields
+/// (`tape.rs`).
+fn element(elem: &Val, t: &mut Tape) {
     let kind = text_of(elem, "MsgType");
     let kind = kind.trim_end();
     let content = elem.get("MsgContent");
-    out.push('[');
-    match elem.get("MsgType") {
-        Some(raw @ Val::Str(text)) if text.len() == kind.len() => raw.write(out),
-        _ => write_str(kind, out),
+    t.text(tape::STR, kind);
+    let (code, names): (f64, &[&str]) = match kind {
+        "TIMTextElem" => (tape::TEXT, &["Text"]),
+        "TIMFaceElem" => (tape::FACE, &["Index", "Data"]),
+        "TIMCustomElem" => (tape::CUSTOM, &["Data", "Desc", "Ext"]),
+        _ => (tape::OTHER, &[]),
+    };
+    t.word(code);
+    if code == tape::OTHER {
+        t.val(content);
+    } else {
+        put_fields(t, content, names);
     }
-    out.push(',');
-    match kind {
-        "TIMTextElem" => put_fields(out, content, &["text"], &["Text"]),
-        "TIMFaceElem" => put_fields(out, content, &["index", "data"], &["Index", "Data"]),
-        "TIMCustomElem" => put_fields(
-            out,
-            content,
-            &["data", "desc", "ext"],
-            &["Data", "Desc", "Ext"],
-        ),
-        _ => put(out, content),
-    }
-    out.push(']');
 }
 
 /// Writes a group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields;
-/// `id` and `name` are the session's, as JSON text.
-fn tip_element(body: &Val, id: &str, name: &str, out: &mut String) {
+/// `session` is where the message's session id and name values are (six words).
+fn tip_element(body: &Val, session: usize, t: &mut Tape) {
     let op = int_val(body, "OpType");
-    out.push_str("[\"TIMGroupTipElem\",{\"opType\":");
-    put(out, body.get("OpType"));
-    out.push_str(",\"opUserId\":");
-    put(out, body.get("Operator_Account"));
-    out.push_str(",\"groupId\":");
-    out.push_str(id);
-    out.push_str(",\"groupName\":");
-    out.push_str(name);
-    out.push_str(",\"userIdList\":");
+    t.text(tape::STR, "TIMGroupTipElem");
+    t.word(tape::TIP);
+    t.val(body.get("OpType"));
+    t.val(body.get("Operator_Account"));
+    t.again(session, 6);
     match body.get("List_Account") {
-        Some(list @ Val::Arr(_)) => list.write(out),
-        _ => out.push_str("[]"),
+        Some(list @ Val::Arr(_)) => t.val(Some(list)),
+        _ => t.text(tape::JSON, "[]"),
     }
-    out.push_str(",\"groupInfoList\":[");
+    let mut list = String::from("[");
     if op == Some(6) {
         let info = body.get("MsgGroupNewInfo");
-        let mut first = true;
         for (kind, field) in (1u8..).zip(GROUP_INFO_FIELDS) {
             if let Some(value) = info.and_then(|i| i.get(field)).filter(|v| truthy_of(v)) {
-                out.push_str(if first { "{\"type\":" } else { ",{\"type\":" });
-                out.push(char::from(b'0' + kind));
-                out.push_str(",\"value\":");
-                value.write(out);
-                out.push('}');
-                first = false;
+                list.push_str(if list.len() == 1 {
+                    "{\"type\":"
+                } else {
+                    ",{\"type\":"
+                });
+                list.push(char::from(b'0' + kind));
+                list.push_str(",\"value\":");
+                value.write(&mut list);
+                list.push('}');
             }
         }
     }
-    out.push_str("],\"memberInfoList\":[");
+    list.push(']');
+    t.text(tape::JSON, &list);
+    list.clear();
+    list.push('[');
     if op == Some(7) {
         let members = body.get("MsgMemberInfo").and_then(Val::as_array);
-        for (i, m) in members.unwrap_or_default().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+        for m in members.unwrap_or_default() {
+            if list.len() > 1 {
+                list.push(',');
             }
-            put_fields(
-                out,
-                Some(m),
-                &["userId", "shutupTime"],
-                &["User_Account", "ShutupTime"],
-            );
+            list.push_str("{\"userId\":");
+            put(&mut list, m.get("User_Account"));
+            list.push_str(",\"shutupTime\":");
+            put(&mut list, m.get("ShutupTime"));
+            list.push('}');
         }
     }
-    out.push_str("],\"groupMemberNum\":");
+    list.push(']');
+    t.text(tape::JSON, &list);
     match op {
-        Some(1 | 2) => put(out, body.get("MemberNum")),
-        _ => out.push_str("null"),
+        Some(1 | 2) => t.val(body.get("MemberNum")),
+        _ => t.val(None),
     }
-    out.push_str("}]");
 }
 
-/// Messages written as JSON text: one event's detail array in the making (`[` and the messages
-/// so far, `,`-separated).
-#[derive(Debug, Default)]
-pub(super) struct Batch(String);
+/// Messages for one event or callback in the making, in the tape's layout.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Batch(Tape);
 
 impl Batch {
-    /// The array, if any message was written; the batch starts afresh.
-    fn take(&mut self) -> Option<Json> {
-        let mut text = std::mem::take(&mut self.0);
-        text.push(']');
-        (text.len() > 1).then_some(Json::Raw(text))
+    /// The messages as an event's detail, if any were written; the batch starts afresh. In wasm
+    /// their tape moves to `out`, where it stays until the next input, and the detail is where it
+    /// is: `[words address, words, chars address, chars]`. Natively (tests, benches) it is the
+    /// messages as the shim makes them.
+    #[inline(never)]
+    fn take(&mut self, out: &mut Vec<Tape>) -> Option<Json> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let tape = std::mem::take(&mut self.0);
+        #[cfg(target_arch = "wasm32")]
+        {
+            let (words, chars) = (&tape.words, &tape.chars);
+            let place = vec![
+                Json::from(words.as_ptr() as usize),
+                words.len().into(),
+                Json::from(chars.as_ptr() as usize),
+                chars.len().into(),
+            ];
+            // moving the tape keeps its lists where they are
+            out.push(tape);
+            Some(Json::Arr(place))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = out;
+            Some(tape::render(&tape))
+        }
+    }
+
+    /// The messages as a callback's arguments (one each; natively, the messages themselves).
+    fn take_args(&mut self, out: &mut Vec<Tape>) -> Vec<Json> {
+        match self.take(out) {
+            #[cfg(not(target_arch = "wasm32"))]
+            Some(Json::Arr(msgs)) => msgs,
+            detail => detail.into_iter().collect(),
+        }
     }
 }
 
@@ -530,10 +556,8 @@ impl Room {
         let room = self.group_id();
         let wire = vec![wire_body(&body)];
         // The message sent, as the page gets it back: its element as an incoming one reads.
-        let mut elems = String::from("[");
         let wire_text = Json::to_string(&wire[0]);
-        element(&Val::parse(&wire_text).unwrap_or_default(), &mut elems);
-        elems.push(']');
+        let wire_elem = Val::parse(&wire_text).unwrap_or_default();
         let seq = self.next_seq();
         let (data, sess) = match &to {
             Some(to) => {
@@ -545,7 +569,7 @@ impl Room {
                     ("MsgRandom", num(random)),
                     ("MsgBody", Json::Arr(wire)),
                 ]);
-                let sess = ("C2C", to.as_str().into());
+                let sess = ("C2C", to.clone());
                 (data, sess)
             }
             None => {
@@ -556,26 +580,31 @@ impl Room {
                     ("MsgBody", Json::Arr(wire)),
                     ("MsgPriority", "COMMON".into()),
                 ]);
-                // 2019's own group message named its session by the roomID property, a number.
-                let sess = ("GROUP", Json::Num(room.clone()));
+                let sess = ("GROUP", room.clone());
                 (data, sess)
             }
         };
-        // In the compact form of incoming messages (see `message`).
+        // As an incoming message is written (see `message`).
         let (kind, id) = sess;
-        let msg = Json::Arr(vec![
-            kind.into(),
-            id.clone(),
-            id,
-            num(0),
-            true.into(),
-            me.as_str().into(),
-            nick.into(),
-            num(time),
-            num(seq),
-            num(random),
-            Json::Raw(elems),
-        ]);
+        let mut msg = Batch::default();
+        let t = &mut msg.0;
+        t.text(tape::STR, kind);
+        // 2019's own group message named its session by the room id property: a number, or
+        // the string of a trtc room's strRoomID
+        match self.room_json() {
+            Json::Num(n) if group => t.number(&n),
+            _ => t.text(tape::STR, &id),
+        }
+        t.again(3, 3);
+        t.num(0.0);
+        t.bool(true);
+        t.text(tape::STR, &me);
+        t.text(tape::STR, &nick);
+        for n in [time, seq, random] {
+            t.num(n as f64);
+        }
+        t.word(1.0);
+        element(&wire_elem, t);
         if group {
             self.im_request(
                 Call::Send { cb, msg },
@@ -815,17 +844,18 @@ impl Room {
                 }
                 // The fetch is over: its pages' messages as one event, as 2019 delivered them.
                 self.im.getmsg_busy = false;
-                if let Some(msgs) = self.im.getmsg_msgs.take() {
+                if let Some(msgs) = self.im.getmsg_msgs.take(&mut self.im.out) {
                     self.im_event("msg_notify", 0, msgs);
                 }
                 if std::mem::take(&mut self.im.getmsg_again) {
                     self.get_msg();
                 }
             }
-            Call::Send { cb, msg } => {
+            Call::Send { cb, mut msg } => {
                 if ok {
                     if let Some(cb) = cb {
-                        self.callback(cb, true, vec![msg]);
+                        let args = msg.take_args(&mut self.im.out);
+                        self.callback(cb, true, args);
                     }
                 } else {
                     self.log(Level::Warn, format!("webrtc-room: IM send failed: {reply}"));
@@ -1070,27 +1100,23 @@ impl Room {
             .and_then(|g| g.get("From_AccountNick"))
             .filter(|n| matches!(n, Val::Str(n) | Val::Esc(n) if !n.is_empty()))
             .or_else(|| item.get("From_Account"));
-        let out = &mut batch.0;
-        out.push(if out.is_empty() { '[' } else { ',' });
-        let mut id = String::new();
-        let mut name = String::new();
+        let t = &mut batch.0;
+        // The tape's message (docs/core-protocol.md, "Messages"): sessType, sessId, sessName, subType, isSend,
+        // fromAccount, fromAccountNick, time, seq, random, elements.
+        t.text(tape::STR, if kind == Kind::C2c { "C2C" } else { "GROUP" });
+        let session = t.words.len();
         let sub_type = if kind == Kind::C2c {
             let peer = if is_send {
                 text_of(item, "To_Account")
             } else {
                 from
             };
-            write_str(&peer, &mut id);
-            name.push_str(&id);
+            t.text(tape::STR, &peer);
             0u8
         } else {
             match item.get("ToGroupId") {
-                Some(v) => v.write(&mut id),
-                None => write_str(&self.group_id(), &mut id),
-            }
-            match group_info.and_then(|g| g.get("GroupName")) {
-                Some(v) => v.write(&mut name),
-                None => name.push_str(&id),
+                Some(v) => t.val(Some(v)),
+                None => t.text(tape::STR, &self.group_id()),
             }
             // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
             match (kind, item.get("MsgPriority").and_then(int_of)) {
@@ -1100,40 +1126,31 @@ impl Room {
                 _ => 0,
             }
         };
-        // The compact form (docs/core-protocol.md): [sessType, sessId, sessName, subType, isSend,
-        // fromAccount, fromAccountNick, time, seq, random, [[elemType, content], ...]].
-        out.push_str(if kind == Kind::C2c {
-            "[\"C2C\","
-        } else {
-            "[\"GROUP\","
-        });
-        out.push_str(&id);
-        out.push(',');
-        out.push_str(&name);
-        out.push(',');
-        out.push(char::from(b'0' + sub_type));
-        out.push_str(if is_send { ",true," } else { ",false," });
-        put(out, item.get("From_Account"));
-        out.push(',');
-        put(out, nick);
-        out.push(',');
-        put(out, item.get("MsgTimeStamp"));
-        out.push(',');
-        put(out, item.get("MsgSeq"));
-        out.push(',');
-        put(out, item.get("MsgRandom"));
-        out.push_str(",[");
+        // the name: the group's, else the id again (the same three words)
+        match group_info
+            .and_then(|g| g.get("GroupName"))
+            .filter(|_| kind != Kind::C2c)
+        {
+            Some(v) => t.val(Some(v)),
+            None => t.again(session, 3),
+        }
+        t.num(f64::from(sub_type));
+        t.bool(is_send);
+        t.val(item.get("From_Account"));
+        t.val(nick);
+        t.val(item.get("MsgTimeStamp"));
+        t.val(item.get("MsgSeq"));
+        t.val(item.get("MsgRandom"));
         if kind == Kind::Tip {
-            tip_element(body, &id, &name, out);
+            t.word(1.0);
+            tip_element(body, session, t);
         } else {
-            for (i, elem) in body.as_array().unwrap_or_default().iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                element(elem, out);
+            let elems = body.as_array().unwrap_or_default();
+            t.word(elems.len() as f64);
+            for elem in elems {
+                element(elem, t);
             }
         }
-        out.push_str("]]");
     }
 
     /// [`Room::message`] of an item held as an owned value (the C2C poll, getmsg).
@@ -1234,7 +1251,7 @@ impl Room {
                 self.group_notice(&item.to_json(), e);
             }
         }
-        if let Some(msgs) = batch.take() {
+        if let Some(msgs) = batch.take(&mut self.im.out) {
             self.im_event("big_group_msg_notify", 0, msgs);
         }
     }
@@ -1262,7 +1279,7 @@ impl Room {
                     for m in list.and_then(Json::as_array).unwrap_or_default() {
                         self.message_of(m, Kind::C2c, &mut batch);
                     }
-                    if let Some(msgs) = batch.take() {
+                    if let Some(msgs) = batch.take(&mut self.im.out) {
                         self.im_event("msg_notify", 0, msgs);
                     }
                 }
@@ -1281,7 +1298,7 @@ impl Room {
                         }
                         self.group_notice(tip, k);
                     }
-                    if let Some(msgs) = batch.take() {
+                    if let Some(msgs) = batch.take(&mut self.im.out) {
                         self.im_event("msg_notify", 0, msgs);
                     }
                 }

@@ -1,0 +1,172 @@
+//! Messages for the page in the core's tape: numbers in one list and the text of every string in
+//! another, which the shim reads straight out of the wasm memory (a `Float64Array` and one string
+//! made of all the text) instead of the core writing them as JSON text and the shim decoding and
+//! parsing it. On a 500-message long-poll batch that JSON text was 80 KB, and turning it into
+//! objects took the shim longer than 2019's webim took for the whole batch. Layout:
+//! `docs/core-protocol.md`, "Messages".
+
+#[cfg(not(target_arch = "wasm32"))]
+use crate::json::Json;
+use crate::json::Val;
+
+/// A value is three words: its kind and two more.
+pub(crate) const NUM: f64 = 0.0; // [NUM, the number, 0]: a whole number
+pub(crate) const STR: f64 = 1.0; // [STR, start, end]: the string chars[start..end]
+pub(crate) const JSON: f64 = 2.0; // [JSON, start, end]: JSON text, any other number or value
+pub(crate) const BOOL: f64 = 3.0; // [BOOL, 0 or 1, 0]
+pub(crate) const NULL: f64 = 4.0; // [NULL, 0, 0]
+
+/// Content kinds: the word after an element's type says what follows it.
+pub(crate) const OTHER: f64 = 0.0; // one value: the content as it came
+pub(crate) const TEXT: f64 = 1.0; // text
+pub(crate) const FACE: f64 = 2.0; // index, data
+pub(crate) const CUSTOM: f64 = 3.0; // data, desc, ext
+pub(crate) const TIP: f64 = 4.0; // opType, opUserId, groupId, groupName, userIdList,
+                                 // groupInfoList, memberInfoList, groupMemberNum
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tape {
+    pub words: Vec<f64>,
+    /// UTF-16, as JS strings are: the shim makes one string of it all.
+    pub chars: Vec<u16>,
+}
+
+impl Tape {
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub(crate) fn word(&mut self, w: f64) {
+        self.words.push(w);
+    }
+
+    /// The words `at..at + n` again (a value written before: no text copied).
+    pub(crate) fn again(&mut self, at: usize, n: usize) {
+        for i in at..at + n {
+            let w = self.words.get(i).copied().unwrap_or(NULL);
+            self.words.push(w);
+        }
+    }
+
+    pub(crate) fn num(&mut self, n: f64) {
+        self.three(NUM, n, 0.0);
+    }
+
+    pub(crate) fn bool(&mut self, b: bool) {
+        self.three(BOOL, f64::from(u8::from(b)), 0.0);
+    }
+
+    fn three(&mut self, kind: f64, a: f64, b: f64) {
+        self.words.extend_from_slice(&[kind, a, b]);
+    }
+
+    /// A string value (`kind` STR) or JSON text (`kind` JSON).
+    pub(crate) fn text(&mut self, kind: f64, s: &str) {
+        let start = self.chars.len();
+        self.chars.reserve(s.len());
+        for c in s.chars() {
+            self.chars.extend_from_slice(c.encode_utf16(&mut [0; 2]));
+        }
+        self.three(kind, start as f64, self.chars.len() as f64);
+    }
+
+    /// A number as JSON text.
+    pub(crate) fn number(&mut self, n: &str) {
+        match crate::codec::whole_number(n) {
+            // An i64 becomes the nearest f64, as JSON.parse reads its text.
+            Some(i) => self.num(i as f64),
+            _ => self.text(JSON, n),
+        }
+    }
+
+    /// A value read from a reply; `None` (a missing field) is null.
+    pub(crate) fn val(&mut self, v: Option<&Val>) {
+        match v {
+            None | Some(Val::Null) => self.three(NULL, 0.0, 0.0),
+            Some(Val::Bool(b)) => self.bool(*b),
+            Some(Val::Num(n)) => self.number(n),
+            Some(Val::Str(s)) => self.text(STR, s),
+            Some(v @ Val::Esc(_)) => self.text(STR, &v.as_str().unwrap_or_default()),
+            Some(v) => {
+                let mut json = String::new();
+                v.write(&mut json);
+                self.text(JSON, &json)
+            }
+        }
+    }
+}
+
+/// The messages of `tape` as the compact arrays the shim makes of them (`[sessType, sessId,
+/// sessName, subType, isSend, fromAccount, fromAccountNick, time, seq, random, [[elemType,
+/// content], ...]]`): what native callers (tests, benches) get in place of a tape range.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn render(tape: &Tape) -> Json {
+    let mut r = Reader { tape, at: 0 };
+    let mut msgs = Vec::new();
+    while r.at < tape.words.len() {
+        let mut msg: Vec<Json> = (0..10).map(|_| r.value()).collect();
+        let elems = (0..r.word() as usize)
+            .map(|_| {
+                let kind = r.value();
+                let names: &[&str] = match r.word() {
+                    k if k == TEXT => &["text"],
+                    k if k == FACE => &["index", "data"],
+                    k if k == CUSTOM => &["data", "desc", "ext"],
+                    k if k == TIP => &[
+                        "opType",
+                        "opUserId",
+                        "groupId",
+                        "groupName",
+                        "userIdList",
+                        "groupInfoList",
+                        "memberInfoList",
+                        "groupMemberNum",
+                    ],
+                    _ => &[],
+                };
+                let content = if names.is_empty() {
+                    r.value()
+                } else {
+                    Json::Obj(names.iter().map(|n| (n.to_string(), r.value())).collect())
+                };
+                Json::Arr(vec![kind, content])
+            })
+            .collect();
+        msg.push(Json::Arr(elems));
+        msgs.push(Json::Arr(msg));
+    }
+    Json::Arr(msgs)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+struct Reader<'a> {
+    tape: &'a Tape,
+    at: usize,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Reader<'_> {
+    fn word(&mut self) -> f64 {
+        self.at += 1;
+        self.tape.words.get(self.at - 1).copied().unwrap_or(NULL)
+    }
+
+    fn value(&mut self) -> Json {
+        let (kind, a, b) = (self.word(), self.word(), self.word());
+        let text = || {
+            let units = self
+                .tape
+                .chars
+                .get(a as usize..b as usize)
+                .unwrap_or_default();
+            String::from_utf16(units).expect("the core writes whole strings")
+        };
+        match kind {
+            k if k == NUM => Json::Num((a as i64).to_string()),
+            k if k == STR => Json::Str(text()),
+            k if k == JSON => Json::parse(&text()).expect("the core writes JSON text"),
+            k if k == BOOL => Json::Bool(a == 1.0),
+            _ => Json::Null,
+        }
+    }
+}
