@@ -65,7 +65,15 @@ impl Tape {
         let start = self.chars.len();
         self.chars.reserve(s.len());
         for c in s.chars() {
-            self.chars.extend_from_slice(c.encode_utf16(&mut [0; 2]));
+            let c = c as u32;
+            if c < 0x10000 {
+                self.chars.push(c as u16);
+            } else {
+                // a surrogate pair
+                let c = c - 0x10000;
+                self.chars.push(0xD800 | (c >> 10) as u16);
+                self.chars.push(0xDC00 | (c & 0x3FF) as u16);
+            }
         }
         self.three(kind, start as f64, self.chars.len() as f64);
     }
