@@ -1,6 +1,7 @@
 //! The core alone on the IM hot path: a big-group long-poll reply of N messages (70 % short
 //! Chinese + emoji text, 20 % custom with a 100-byte `data`, 10 % join/quit tips) goes in as the
-//! shim hands it over, the outputs come out as text. Prints time per batch and per message
+//! shim hands it over, the outputs come out as the wasm build gives them (text, the messages in
+//! tapes: `Room::keep_message_tapes`). Prints time per batch and per message
 //! (median and p95 of many samples: the machine is shared, so single runs are noise).
 //!
 //!   cargo bench -p webrtc-room-core --bench im_batch            (BENCH_SAMPLES=n to change)
@@ -147,6 +148,8 @@ fn main() {
     {
         let mut room = Room::new();
         let mut poll = online(&mut room);
+        // messages as the wasm build gives them: tapes, not JSON
+        room.keep_message_tapes();
         let mut seq = 1u64;
         let mut times = Vec::with_capacity(samples);
         let mut sizes = (0, 0);
@@ -172,6 +175,17 @@ fn main() {
                 out.to_string().contains("big_group_msg_notify"),
                 "the batch was delivered"
             );
+            let event = out["events"].as_array().into_iter().flatten();
+            let words = event
+                .filter(|e| e["detail"]["tag"] == "big_group_msg_notify")
+                .map(|e| {
+                    e["detail"]["detail"][1]
+                        .to_string()
+                        .parse::<usize>()
+                        .unwrap_or(0)
+                })
+                .sum::<usize>();
+            assert!(words > 30 * n, "its tape has the messages");
             poll = request_id(&out, "/get_msg");
         }
         times.sort_by(f64::total_cmp);

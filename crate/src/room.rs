@@ -134,13 +134,21 @@ impl Room {
     }
 
     /// Runs one input at `now_ms` (the caller's clock, used for the request's `random`).
+    /// Natively, IM messages come out as JSON (the compact arrays the shim makes of a tape). From
+    /// this call on they come out as in wasm instead, as the places of tapes kept until the next
+    /// input: what `benches/im_batch.rs` measures.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn keep_message_tapes(&mut self) {
+        self.im.out.kept = true;
+    }
+
     pub fn handle_input(&mut self, now_ms: f64, input: Input) {
         if self.detached {
             return;
         }
         self.now_ms = now_ms;
         // The last input's messages were read when it returned.
-        self.im.out.clear();
+        self.im.out.list.clear();
         match input {
             Input::Props(patch) => self.set_props(*patch),
             Input::Call(call) => self.call(call),

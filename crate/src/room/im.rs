@@ -143,7 +143,7 @@ pub(super) struct Im {
     rng: u64,
     msg_seq: u64,
     /// The messages this input delivers, which the shim reads after it (see `Batch::take`).
-    pub(super) out: Vec<Tape>,
+    pub(super) out: Tapes,
 }
 
 /// A whole-number field (servers send some as numeric strings).
@@ -315,39 +315,46 @@ impl Batch {
     /// is: `[words address, words, chars address, chars]`. Natively (tests, benches) it is the
     /// messages as the shim makes them.
     #[inline(never)]
-    fn take(&mut self, out: &mut Vec<Tape>) -> Option<Json> {
+    fn take(&mut self, out: &mut Tapes) -> Option<Json> {
         if self.0.is_empty() {
             return None;
         }
         let tape = std::mem::take(&mut self.0);
-        #[cfg(target_arch = "wasm32")]
-        {
-            let (words, chars) = (&tape.words, &tape.chars);
-            let place = vec![
-                Json::from(words.as_ptr() as usize),
-                words.len().into(),
-                Json::from(chars.as_ptr() as usize),
-                chars.len().into(),
-            ];
-            // moving the tape keeps its lists where they are
-            out.push(tape);
-            Some(Json::Arr(place))
-        }
         #[cfg(not(target_arch = "wasm32"))]
-        {
-            let _ = out;
-            Some(tape::render(&tape))
+        if !out.kept {
+            return Some(tape::render(&tape));
         }
+        let (words, chars) = (&tape.words, &tape.chars);
+        let place = vec![
+            Json::from(words.as_ptr() as usize),
+            words.len().into(),
+            Json::from(chars.as_ptr() as usize),
+            chars.len().into(),
+        ];
+        // moving the tape keeps its lists where they are
+        out.list.push(tape);
+        Some(Json::Arr(place))
     }
 
     /// The messages as a callback's arguments (one each; natively, the messages themselves).
-    fn take_args(&mut self, out: &mut Vec<Tape>) -> Vec<Json> {
-        match self.take(out) {
-            #[cfg(not(target_arch = "wasm32"))]
-            Some(Json::Arr(msgs)) => msgs,
-            detail => detail.into_iter().collect(),
+    fn take_args(&mut self, out: &mut Tapes) -> Vec<Json> {
+        let detail = self.take(out);
+        #[cfg(not(target_arch = "wasm32"))]
+        if let (false, Some(Json::Arr(msgs))) = (out.kept, &detail) {
+            return msgs.clone();
         }
+        detail.into_iter().collect()
     }
+}
+
+/// The tapes of the messages an input delivers, kept until the next input.
+#[derive(Debug, Default)]
+pub(super) struct Tapes {
+    pub(super) list: Vec<Tape>,
+    /// Natively: keep them and give their places, as wasm does (`Room::keep_message_tapes`),
+    /// rather than the messages as JSON.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) kept: bool,
 }
 
 fn wire_body(body: &MsgBody) -> Json {
