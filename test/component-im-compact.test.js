@@ -199,3 +199,35 @@ test('values of every JSON type in a message reach the page as JSON.parse reads 
   assert.equal(second.getElems()[0].getContent().getText(), long)
   assert.equal(second.getRandom(), null, 'a missing field is null')
 })
+
+// The tape of a batch lives in the wasm memory only until the core's next input. A runtime that
+// answers the next long poll at once (inside the wx.request the batch's ops make) brings that
+// input before the batch's event is triggered: the shim has read the batch's messages before.
+test('a runtime answering the next poll at once does not disturb the batch being delivered', async () => {
+  const im = new WebIM(env)
+  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
+  await env.waitForCore()
+  await page.start({...R.BASE})
+  await im.idle()
+  im.stop()
+  const batch = (from, texts, seq) => JSON.stringify({ActionStatus: 'OK', ErrorCode: 0, NextSeq: seq + texts.length,
+    RspMsgList: texts.map((text, i) => ({Event: 3, From_Account: from, ToGroupId: '1234', MsgSeq: seq + i, MsgRandom: i,
+      MsgTimeStamp: 1, MsgBody: [{MsgType: 'TIMTextElem', MsgContent: {Text: text}}]}))})
+  let answered = false
+  const off = env.onRequest((r) => {
+    if (answered || !r.url.includes('/get_msg')) return
+    answered = true
+    r.settled = true
+    r.options.success({statusCode: 200, data: env.arrayBufferOf(batch('bob', ['第二批 x', 'y'], 10)), header: {}, cookies: [], errMsg: 'request:ok'})
+  })
+  const [poll] = env.pendingRequests('/get_msg')
+  await poll.respond({data: batch('alice', ['one', '两个 😀', 'three'], 1)})
+  off()
+  assert.ok(answered, 'the next poll was answered inside the first batch\'s ops')
+  const notes = page.room.events.filter((e) => e.detail.tag === 'big_group_msg_notify')
+  const read = (note) => note.detail.detail.map((m) => [m.getFromAccount(), m.getElems()[0].getContent().getText(), m.getSeq()])
+  assert.deepEqual(notes.map(read).sort(), [
+    [['alice', 'three', 3], ['alice', '两个 😀', 2], ['alice', 'one', 1]],
+    [['bob', 'y', 11], ['bob', '第二批 x', 10]],
+  ])
+})
