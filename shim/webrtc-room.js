@@ -208,12 +208,12 @@ function callback (rt, id, ok, args) {
 // ----- webim accessors -----
 // 2019 pages read messages through webim's methods (msg.getFromAccount(), getSession().type(),
 // elem.getContent().getText(), ...). Messages get 2019's Msg fields with shared prototypes (no
-// closures per message); getX() returns field x (getType() of a message: its subType).
+// closures per message); getX() returns field x (getType() of a message: its subType). `names`
+// are the fields, in `fields` too.
 function accessors (names, proto, fields = []) {
   names.split(' ').forEach(n => {
-    const field = n[3].toLowerCase() + n.slice(4)
-    proto[n] = function () { return this[field] }
-    fields.push(field)
+    proto['get' + n[0].toUpperCase() + n.slice(1)] = function () { return this[n] }
+    fields.push(n)
   })
   return proto
 }
@@ -222,7 +222,7 @@ function Session (impl) { this._impl = impl }
 function Msg () {}
 // in the order the tape has them
 const MSG_FIELDS = []
-Msg.prototype = accessors('getSubType getIsSend getFromAccount getFromAccountNick getTime getSeq getRandom getElems', {
+Msg.prototype = accessors('subType isSend fromAccount fromAccountNick time seq random elems', {
   getType () { return this.subType },
   getSession () { return new Session(this.sess) }
 }, MSG_FIELDS)
@@ -230,8 +230,8 @@ MSG_FIELDS.pop() // elems: from the elements after them
 // Everything inside a message (elements, contents, a tip's group-info and member-info items)
 // shares one prototype: its objects never have two fields an accessor could mix up.
 const FIELDS = []
-const PART = accessors('getType getContent getValue getText getIndex getData getDesc getExt getOpType getOpUserId ' +
-  'getGroupId getGroupName getUserIdList getGroupInfoList getMemberInfoList getGroupMemberNum getUserId getShutupTime', {}, FIELDS)
+const PART = accessors('type content value text index data desc ext opType opUserId groupId groupName userIdList ' +
+  'groupInfoList memberInfoList groupMemberNum userId shutupTime', {}, FIELDS)
 // Only objects get the accessors (an unknown element's content is the server's JSON as it came):
 // their fields go into a Fields object, whose prototype has them (Object.setPrototypeOf on a
 // parsed object makes V8 slow).

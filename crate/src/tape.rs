@@ -63,17 +63,11 @@ impl Tape {
     /// A string value (`kind` STR) or JSON text (`kind` JSON).
     pub(crate) fn text(&mut self, kind: f64, s: &str) {
         let start = self.chars.len();
-        self.chars.reserve(s.len());
-        for c in s.chars() {
-            let c = c as u32;
-            if c < 0x10000 {
-                self.chars.push(c as u16);
-            } else {
-                // a surrogate pair
-                let c = c - 0x10000;
-                self.chars.push(0xD800 | (c >> 10) as u16);
-                self.chars.push(0xDC00 | (c & 0x3FF) as u16);
-            }
+        if s.bytes().all(|b| b < 0x80) {
+            // most strings in a reply: ids, numbers' text, custom data
+            self.chars.extend(s.bytes().map(u16::from));
+        } else {
+            self.chars.extend(s.encode_utf16());
         }
         self.three(kind, start as f64, self.chars.len() as f64);
     }
