@@ -6,22 +6,24 @@ const core = require('./core/room.js')
 // [name, type, default, forwarded to the core]. The view reads every property directly; the core
 // needs the ones marked 1 (it checks them and writes a refused value back, with a warning).
 const POSTER = 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'
+// (the types by short names: each is written many times)
+const [N, S, B] = [Number, String, Boolean]
 const PROPS = [
-  ['roomID', Number, 0, 1], ['roomName', String, ''], ['userID', String, '', 1],
-  ['userName', String, '', 1], ['userSig', String, '', 1], ['sdkAppID', Number, 0, 1],
-  ['privateMapKey', String, '', 1], ['template', String, 'float', 1], ['beauty', Number, 0, 1],
-  ['whiteness', Number, 0, 1], ['aspect', String, '3:4', 1], ['minBitrate', Number, 200, 1],
-  ['maxBitrate', Number, 400, 1], ['muted', Boolean, false], ['debug', Boolean, false, 1],
-  ['enableIM', Boolean, false, 1], ['useCloud', Boolean, true, 1], ['autoplay', Boolean, false],
-  ['enableCamera', Boolean, true], ['smallViewLeft', String, '1vw'], ['smallViewTop', String, '1vw'],
-  ['smallViewWidth', String, '30vw'], ['smallViewHeight', String, '40vw'],
-  ['waitingImg', String, POSTER], ['playerBackgroundImg', String, POSTER],
-  ['loadingImg', String, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
-  ['pureAudioPushMod', Number, 0, 1], ['recordId', Number, null, 1],
+  ['roomID', N, 0, 1], ['roomName', S, ''], ['userID', S, '', 1],
+  ['userName', S, '', 1], ['userSig', S, '', 1], ['sdkAppID', N, 0, 1],
+  ['privateMapKey', S, '', 1], ['template', S, 'float', 1], ['beauty', N, 0, 1],
+  ['whiteness', N, 0, 1], ['aspect', S, '3:4', 1], ['minBitrate', N, 200, 1],
+  ['maxBitrate', N, 400, 1], ['muted', B, false], ['debug', B, false, 1],
+  ['enableIM', B, false, 1], ['useCloud', B, true, 1], ['autoplay', B, false],
+  ['enableCamera', B, true], ['smallViewLeft', S, '1vw'], ['smallViewTop', S, '1vw'],
+  ['smallViewWidth', S, '30vw'], ['smallViewHeight', S, '40vw'],
+  ['waitingImg', S, POSTER], ['playerBackgroundImg', S, POSTER],
+  ['loadingImg', S, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
+  ['pureAudioPushMod', N, 0, 1], ['recordId', N, null, 1],
   // New: a base URL that replaces Tencent's hosts (the local emulator, a proxy).
-  ['apiBase', String, '', 1],
+  ['apiBase', S, '', 1],
   // New: 'trtc' speaks today's TRTC protocol (strRoomID, scene are its own).
-  ['protocol', String, 'legacy', 1], ['strRoomID', String, '', 1], ['scene', String, 'videocall', 1]
+  ['protocol', S, 'legacy', 1], ['strRoomID', S, '', 1], ['scene', S, 'videocall', 1]
 ]
 const properties = {}
 PROPS.forEach(([name, type, value, forward]) => {

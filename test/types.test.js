@@ -41,7 +41,7 @@ test('tsc --noEmit: the TypeScript page compiles, and each line that must not co
 
 test('every property of the shim, and the new protocol/strRoomID/scene, is typed', () => {
   const typed = interfaceMembers('WebrtcRoomProperties')
-  const props = [...SHIM.matchAll(/\['(\w+)', (?:String|Number|Boolean)/g)].map((m) => m[1])
+  const props = [...SHIM.matchAll(/\['(\w+)', (?:String|Number|Boolean|[NSB],)/g)].map((m) => m[1])
   assert.ok(props.length >= 29, `the shim's property table was read (${props.length})`)
   for (const p of [...props, 'protocol', 'strRoomID', 'scene']) assert.ok(typed.includes(p), `property ${p} is typed`)
 })

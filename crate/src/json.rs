@@ -422,6 +422,7 @@ impl<'a> Parser<'a> {
             Some(b'{') => {
                 self.at += 1;
                 let mark = self.fields.len();
+                let mut seen = 0u64;
                 self.space();
                 if !self.eat(b'}') {
                     loop {
@@ -438,8 +439,15 @@ impl<'a> Parser<'a> {
                             return Err(self.fail("expected ':'"));
                         }
                         let value = self.value(depth + 1)?;
-                        // Like JSON.parse: a repeated key keeps the last value (in the first one's place).
-                        match self.fields[mark..].iter_mut().find(|(k, _)| *k == key) {
+                        // Like JSON.parse: a repeated key keeps the last value (in the first one's
+                        // place). A key of a length no key before it had is new: no search (in
+                        // wasm the search was ~8 % of a long-poll batch).
+                        let bit = 1u64 << (key.len() & 63);
+                        let old = (seen & bit != 0)
+                            .then(|| self.fields[mark..].iter_mut().find(|(k, _)| *k == key))
+                            .flatten();
+                        seen |= bit;
+                        match old {
                             Some(field) => field.1 = value,
                             None => self.fields.push((key, value)),
                         }
