@@ -133,15 +133,17 @@ impl Room {
         self.out.pop_front()
     }
 
-    /// Runs one input at `now_ms` (the caller's clock, used for the request's `random`).
     /// Natively, IM messages come out as JSON (the compact arrays the shim makes of a tape). From
     /// this call on they come out as in wasm instead, as the places of tapes kept until the next
-    /// input: what `benches/im_batch.rs` measures.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// input: what `benches/im_batch.rs` measures. In wasm that is always so.
     pub fn keep_message_tapes(&mut self) {
-        self.im.out.kept = true;
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.im.out.kept = true;
+        }
     }
 
+    /// Runs one input at `now_ms` (the caller's clock, used for the request's `random`).
     pub fn handle_input(&mut self, now_ms: f64, input: Input) {
         if self.detached {
             return;
