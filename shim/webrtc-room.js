@@ -35,7 +35,9 @@ const CORE_PROPS = PROPS.filter(p => p[3]).map(p => p[0])
 // What the view shows before the core speaks; the core diffs against exactly this.
 const EMPTY_VIEW = () => ({ pushURL: '', m: [{}, {}, {}] })
 const TRAPPED = -11
-const DETACHED = 'webrtc-room: the component was detached'
+// every message the shim itself writes starts so
+const NAME = 'webrtc-room: '
+const DETACHED = NAME + 'the component was detached'
 // An input longer than this (UTF-16 units of text, so at least as many UTF-8 bytes; bytes of a
 // Uint8Array) never enters the wasm memory, which cannot shrink again: the core gets a note of its
 // size instead and answers as for any input it cannot use (a reply, '<id> <status> <body>', fails;
@@ -63,7 +65,7 @@ function boot (comp) {
   }, err => {
     if (rt.gone) return
     rt.queue = []
-    rt.failed = 'webrtc-room: the core could not be loaded from ' + wasmPath(comp) +
+    rt.failed = NAME + 'the core could not be loaded from ' + wasmPath(comp) +
       ' (WeChat base library 2.14 or newer is needed): ' + (err && err.message || err)
     loadFailed(comp)
   })
@@ -108,13 +110,13 @@ function recover (comp, err) {
   Object.keys(rt.requests).forEach(id => command(rt.requests[id], 'abort'))
   rt.timers = {}
   rt.requests = {}
-  failCallbacks(rt, 'webrtc-room: the core failed before answering')
+  failCallbacks(rt, NAME + 'the core failed before answering')
   command(wx.createLivePusherContext('rtcpusher', comp), 'stop')
   comp.setData(EMPTY_VIEW())
   comp.triggerEvent('RoomEvent', {
     tag: 'error',
     code: TRAPPED,
-    detail: 'webrtc-room: the core failed (' + (err && err.message || err) + ')' +
+    detail: NAME + 'the core failed (' + (err && err.message || err) + ')' +
       (restart ? ' and was restarted; call start() to enter again' : '; it is not restarted')
   })
   if (restart) boot(comp)
@@ -325,11 +327,12 @@ Component({
     created () { this.__room = { core: null, queue: [], timers: {}, requests: {}, callbacks: {}, cbSeq: 0, gone: false, traps: 0 } },
     attached () { boot(this) },
     detached () {
-      this.__room.leaving = true
+      const rt = this.__room
+      rt.leaving = true
       send(this, { detached: true })
-      failCallbacks(this.__room, DETACHED)
-      this.__room.gone = true
-      this.__room.core = null
+      failCallbacks(rt, DETACHED)
+      rt.gone = true
+      rt.core = null
     }
   },
   methods
