@@ -367,6 +367,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> bool {
         if self.src.get(self.at) == Some(&byte) {
             self.at += 1;
