@@ -231,8 +231,8 @@ Msg.prototype = accessors('subType isSend fromAccount fromAccountNick time seq r
   getSession () { return new Session(this.sess) }
 }, MSG_FIELDS)
 MSG_FIELDS.pop() // elems: from the elements after them
-// Everything inside a message (elements, contents, a tip's group-info and member-info items)
-// shares one prototype: its objects never have two fields an accessor could mix up.
+// Everything inside a message (elements, contents, a tip's group-info and member-info items) is
+// a Fields object: one prototype, as its objects never have two fields an accessor could mix up.
 const FIELDS = []
 const PART = accessors('type content value text index data desc ext opType opUserId groupId groupName userIdList ' +
   'groupInfoList memberInfoList groupMemberNum userId shutupTime', {}, FIELDS)
@@ -247,11 +247,6 @@ const part = p => {
   for (const k in p) o[k] = p[k]
   return o
 }
-function Part (type, content) {
-  this.type = type
-  this.content = content
-}
-Part.prototype = PART
 // The content fields of each kind of element in the tape, after its type (docs/core-protocol.md):
 // none (the content as it came), text, index data, data desc ext, opType ... groupMemberNum.
 const CONTENT = [[0, 0], [3, 4], [4, 6], [5, 8], [8, 16]].map(([a, b]) => FIELDS.slice(a, b))
@@ -287,7 +282,10 @@ function readTape (buffer, place) {
       names.forEach(k => { c[k] = val() })
       // a tip's groupInfoList and memberInfoList: their items answer accessors too
       if (kind === 4) FIELDS.slice(13, 15).forEach(k => { c[k] = c[k].map(part) })
-      m.elems.push(new Part(type, c))
+      const el = new Fields()
+      el.type = type
+      el.content = c
+      m.elems.push(el)
     }
     msgs.push(m)
   }

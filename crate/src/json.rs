@@ -312,10 +312,16 @@ fn unescape(raw: &str) -> String {
         rest.nth(3);
         Some(n)
     };
-    while let Some(c) = rest.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+    loop {
+        // the text up to the next backslash, copied as it is (custom data: long runs of JSON)
+        let text = rest.as_str();
+        let n = text.bytes().position(|b| b == b'\\').unwrap_or(text.len());
+        // Sound: a backslash is ASCII, so `n` is a char boundary of `text`.
+        let (run, tail) = unsafe { (text.get_unchecked(..n), text.get_unchecked(n..)) };
+        out.push_str(run);
+        rest = tail.chars();
+        if rest.next().is_none() {
+            break;
         }
         let c = match rest.next() {
             Some('b') => '\u{8}',
@@ -468,6 +474,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn digits(&mut self) -> usize {
         let start = self.at;
         while self.src.get(self.at).is_some_and(u8::is_ascii_digit) {
