@@ -185,8 +185,8 @@ fn num(n: u64) -> Json {
     Json::Num(n.to_string())
 }
 
-// Incoming messages are read borrowed from the reply text ([`Val`]) and written straight out as
-// the JSON text of the event's detail: a 500-message long-poll batch never becomes owned values.
+// Incoming messages are read borrowed from the reply text ([`Val`]) and written straight onto a
+// tape (`tape.rs`): a 500-message long-poll batch never becomes owned values or JSON text.
 
 /// [`int_field_of`] of a borrowed value.
 fn int_of(v: &Val) -> Option<i64> {
