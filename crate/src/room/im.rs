@@ -338,12 +338,11 @@ impl Batch {
 
     /// The messages as a callback's arguments (one each; natively, the messages themselves).
     fn take_args(&mut self, out: &mut Tapes) -> Vec<Json> {
-        let detail = self.take(out);
-        #[cfg(not(target_arch = "wasm32"))]
-        if let (false, Some(Json::Arr(msgs))) = (out.kept, &detail) {
-            return msgs.clone();
+        match self.take(out) {
+            #[cfg(not(target_arch = "wasm32"))]
+            Some(Json::Arr(msgs)) if !out.kept => msgs,
+            detail => detail.into_iter().collect(),
         }
-        detail.into_iter().collect()
     }
 }
 
@@ -597,12 +596,13 @@ impl Room {
         let t = &mut msg.0;
         t.text(tape::STR, kind);
         // 2019's own group message named its session by the room id property: a number, or
-        // the string of a trtc room's strRoomID
+        // the string of a trtc room's strRoomID; the name is the id again
+        let id_at = t.words.len();
         match self.room_json() {
             Json::Num(n) if group => t.number(&n),
             _ => t.text(tape::STR, &id),
         }
-        t.again(3, 3);
+        t.again(id_at, 3);
         t.num(0.0);
         t.bool(true);
         t.text(tape::STR, &me);
