@@ -70,12 +70,7 @@ function decodeTape({words, text}) {
 const plain = (v) => JSON.parse(JSON.stringify(v))
 
 test('a batch crosses as arrays and reaches the page as 2019 Msg objects', async () => {
-  const im = new WebIM(env)
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  await im.idle()
-  im.stop()
+  const page = await R.imOnlineThenManual()
   const [poll] = env.pendingRequests('/get_msg')
   const common = {ToGroupId: '1234', MsgPriority: 'COMMON', IsPlaceMsg: 0, GroupInfo: {GroupName: '房间', From_AccountNick: '阿花'}}
   const items = [
@@ -142,13 +137,8 @@ test('a send\'s succ gets the message sent as a 2019 Msg', async () => {
 })
 
 test('hostile content never breaks the accessors: odd lists in an unknown element, a fail reply with elems', async () => {
-  const im = new WebIM(env)
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  await im.idle()
+  const page = await R.imOnlineThenManual()
   // a send whose failure reply carries an `elems` field: the fail callback gets the reply as it came
-  im.stop() // from here on the test answers the requests itself
   const got = []
   await page.room.call('sendGroupTextMsg', 'hi', (m) => got.push(['succ', m]), (...a) => got.push(['fail', a]))
   const [send] = env.pendingRequests('/send_group_msg')
@@ -169,12 +159,7 @@ test('hostile content never breaks the accessors: odd lists in an unknown elemen
 })
 
 test('values of every JSON type in a message reach the page as JSON.parse reads them, long text whole', async () => {
-  const im = new WebIM(env)
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  await im.idle()
-  im.stop()
+  const page = await R.imOnlineThenManual()
   const [poll] = env.pendingRequests('/get_msg')
   // past the reader's 8,192-unit chunks, with surrogate pairs across their edges
   const long = 'ab😀'.repeat(5000)
@@ -204,12 +189,7 @@ test('values of every JSON type in a message reach the page as JSON.parse reads 
 // answers the next long poll at once (inside the wx.request the batch's ops make) brings that
 // input before the batch's event is triggered: the shim has read the batch's messages before.
 test('a runtime answering the next poll at once does not disturb the batch being delivered', async () => {
-  const im = new WebIM(env)
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  await im.idle()
-  im.stop()
+  const page = await R.imOnlineThenManual()
   const batch = (from, texts, seq) => JSON.stringify({ActionStatus: 'OK', ErrorCode: 0, NextSeq: seq + texts.length,
     RspMsgList: texts.map((text, i) => ({Event: 3, From_Account: from, ToGroupId: '1234', MsgSeq: seq + i, MsgRandom: i,
       MsgTimeStamp: 1, MsgBody: [{MsgType: 'TIMTextElem', MsgContent: {Text: text}}]}))})

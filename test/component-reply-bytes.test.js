@@ -9,7 +9,6 @@ const {test, afterEach} = require('node:test')
 const assert = require('node:assert/strict')
 const env = require('./support/wechat-env')
 const R = require('./support/room')
-const WebIM = require('./support/webim')
 
 afterEach(async () => {
   const errors = env.errors.slice()
@@ -148,12 +147,7 @@ async function theSigReply() {
 }
 
 test('a big-group batch as bytes reaches big_group_msg_notify intact', async () => {
-  const im = new WebIM(env)
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
-  await env.waitForCore()
-  await page.start({...R.BASE})
-  await im.idle()
-  im.stop() // from here on the test answers the big-group poll itself
+  const page = await R.imOnlineThenManual()
   const [poll] = env.pendingRequests('/get_msg')
   assert.ok(poll, 'the big-group poll is out')
   assert.equal(poll.options.responseType, 'arraybuffer')

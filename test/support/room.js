@@ -77,6 +77,20 @@ async function imLoginPending() {
   return {page, login}
 }
 
+// A grid page with enableIM brought online by the fake webim server (./webim), which then stops:
+// from here on the test answers what is still pending (the big-group poll) itself. `start` adds
+// to BASE for page.start().
+async function imOnlineThenManual(start = {}) {
+  const WebIM = require('./webim')
+  const im = new WebIM(env)
+  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
+  await env.waitForCore()
+  await page.start({...BASE, ...start})
+  await im.idle()
+  im.stop()
+  return page
+}
+
 // The details of the login_event IMEvents the page got.
 function loginEvents(page) {
   return page.room.events.filter((e) => e.name === 'IMEvent' && e.detail.tag === 'login_event').map((e) => e.detail)
@@ -87,6 +101,7 @@ function detailText(d) {
 }
 
 module.exports = {
+  imOnlineThenManual,
   OFFICIAL,
   YUN,
   SIG_REPLY,
