@@ -80,6 +80,22 @@ test('it carries no custom sections (no target_features, producers or names to s
   assert.deepEqual(sections(shippedWasm()).filter((s) => s.id === 0).map((s) => s.name), []);
 });
 
+// wasm-opt runs with --low-memory-unused: nothing may live below address 1024.
+test('its stack and data start at address 1024 or above, and the build refuses a module whose do not', () => {
+  const { lowMemoryUse } = require('../tools/build');
+  assert.equal(lowMemoryUse(shippedWasm()), '');
+  const sec = (id, content) => [id, content.length, ...content];
+  const mod = (stack, data) => Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...sec(5, [1, 0, 1]),
+    ...sec(6, [1, 0x7f, 1, 0x41, ...stack, 0x0b]), // (mut i32) = i32.const stack (signed LEB)
+    ...sec(11, [1, 0, 0x41, ...data, 0x0b, 2, 0x61, 0x62])]); // "ab" at i32.const data
+  const kib = [0x80, 0x08]; // 1024
+  assert.equal(lowMemoryUse(mod([0x80, 0x80, 0xc0, 0], kib)), '');
+  assert.match(lowMemoryUse(mod([0x80, 0x80, 0xc0, 0], [0x10])), /data segment at 16/);
+  assert.match(lowMemoryUse(mod([0xff, 0x07], kib)), /stack pointer starts at 1023/);
+  new WebAssembly.Module(mod([0x80, 0x08], kib)); // the test modules are well formed
+});
+
 // The validation above only means something if those flags do reject what iOS rejects.
 test('binaryen with the same flags rejects each post-MVP feature', () => {
   const mod = (types, body, { memory = false } = {}) => {

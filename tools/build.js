@@ -36,10 +36,15 @@ const LOWER = ['--signext-lowering', '--llvm-memory-copy-fill-lowering',
   '--llvm-nontrapping-fptoint-lowering'];
 // --converge: ~150 bytes less after brotli. -O2 then -Os rather than -Oz alone: the module is
 // ~380 bytes bigger but compresses ~190 bytes smaller (36,377 -> 36,186; -O2 -Oz 36,249, -Os 36,309,
-// -O3 -Oz 36,355, measured on 5dcc06b's core). Left out on purpose: -tnh / -iit (they let the
-// optimiser assume traps never happen, and a trap is how the shim learns the core broke) and
-// -lmu (an assumption about low memory, for ~6 bytes). Brotli window/block/mode settings: <15 bytes.
-const SHRINK = ['-O2', '-Os', '--converge', '--strip-debug', '--strip-producers', '--strip-target-features'];
+// -O3 -Oz 36,355, measured on 5dcc06b's core). --low-memory-unused: ~200 bytes after brotli
+// (37,133 -> 36,935 on 4f3f5c0; ~6 on 5dcc06b). It lets wasm-opt fold constant offsets into loads
+// and stores, assuming nothing reads or writes below address 1024. True here: Rust lays the stack
+// out first, so the stack pointer starts at 1 MiB and the data sit above it, and nothing comes
+// near 0 without first using a whole MiB of stack (the JSON depth limit keeps recursion shallow).
+// Left out on purpose: -tnh / -iit (they let the optimiser assume traps never happen, and a trap
+// is how the shim learns the core broke). Brotli window/block/mode settings: <15 bytes.
+const SHRINK = ['-O2', '-Os', '--converge', '--low-memory-unused', '--strip-debug', '--strip-producers',
+  '--strip-target-features'];
 const VALIDATE = ['--mvp-features', '--enable-mutable-globals'];
 
 class BuildError extends Error {}
@@ -362,6 +367,32 @@ function wasmImportsExports(bytes) {
   return { imports: WebAssembly.Module.imports(m), exports: WebAssembly.Module.exports(m) };
 }
 
+// What of the module sits below address 1024: the first global's start (the stack pointer) or an
+// active data segment; '' when nothing does. Reads the global (6) and data (11) sections.
+function lowMemoryUse(bytes) {
+  let at = 8;
+  const leb = () => { let n = 0, shift = 0, b; do { b = bytes[at++]; n += (b & 127) * 2 ** shift; shift += 7; } while (b & 128); return n; };
+  const i32const = () => { if (bytes[at] !== 0x41) return -1; at++; const n = leb(); at++; return n; }; // (unsigned: fine below 2^31)
+  let sp = -1;
+  const data = [];
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const end = leb() + at;
+    if (id === 6 && leb() > 0) { at += 2; sp = i32const(); }
+    if (id === 11) for (let n = leb(); n > 0; n--) {
+      const flags = leb();
+      if (flags === 2) leb();
+      if (flags !== 1) data.push(i32const()); // (passive: copied where the code says)
+      const size = leb();
+      at += size;
+    }
+    at = end;
+  }
+  if (sp < 1024) return `the stack pointer starts at ${sp}, that is`;
+  const below = data.filter((n) => n < 1024);
+  return below.length ? `a data segment at ${below[0]} is` : '';
+}
+
 function optimise(rawPath, outPath, glue) {
   // wasm-metadce's graph: roots are the exports the glue touches; every other export
   // (wasm-bindgen 0.2.130 also exports the globals __abort_handler / __instance_terminated,
@@ -374,6 +405,10 @@ function optimise(rawPath, outPath, glue) {
   const dce = run(binaryen('wasm-metadce'), [...INPUT_FEATURES, '--graph-file', graphPath, rawPath, '-o', dcePath], { capture: true });
   const removed = dce.stdout.split('\n').filter((l) => l.startsWith('unused: export$')).map((l) => l.slice(15));
   if (removed.length) console.log(`  exports removed: ${removed.join(', ')}`);
+
+  // --low-memory-unused (SHRINK) holds only while the data and the stack start at 1024 or above.
+  const low = lowMemoryUse(fs.readFileSync(dcePath));
+  if (low) fail(`${low} below address 1024, which --low-memory-unused assumes nothing uses`);
 
   // Lowering first: the passes clear the features they remove, so -Oz after them cannot
   // bring bulk-memory or sign-ext instructions back.
@@ -628,4 +663,4 @@ if (require.main === module) {
     process.exit(1);
   });
 }
-module.exports = { transformGlue, minify, minifyWxml, minifyWxss, BUDGET }; // for poking at the transform without a cargo build; BUDGET for the bench
+module.exports = { transformGlue, minify, minifyWxml, minifyWxss, lowMemoryUse, BUDGET }; // for poking at the transform without a cargo build; BUDGET for the bench
