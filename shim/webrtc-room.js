@@ -5,7 +5,8 @@ const core = require('./core/room.js')
 
 // [name, type, default, forwarded to the core]. The view reads every property directly; the core
 // needs the ones marked 1 (it checks them and writes a refused value back, with a warning).
-const POSTER = 'https://main.qcloudimg.com/raw/b14189beafbb8db8275e53c8cb596e1f.png'
+const IMAGES = 'https://main.qcloudimg.com/raw/'
+const POSTER = IMAGES + 'b14189beafbb8db8275e53c8cb596e1f.png'
 // (the types by short names: each is written many times)
 const [N, S, B] = [Number, String, Boolean]
 const PROPS = [
@@ -18,7 +19,7 @@ const PROPS = [
   ['enableCamera', B, true], ['smallViewLeft', S, '1vw'], ['smallViewTop', S, '1vw'],
   ['smallViewWidth', S, '30vw'], ['smallViewHeight', S, '40vw'],
   ['waitingImg', S, POSTER], ['playerBackgroundImg', S, POSTER],
-  ['loadingImg', S, 'https://main.qcloudimg.com/raw/3e0a94d92a3b312a191cee4f96f0bd8b.png'],
+  ['loadingImg', S, IMAGES + '3e0a94d92a3b312a191cee4f96f0bd8b.png'],
   ['pureAudioPushMod', N, 0, 1], ['recordId', N, null, 1],
   // New: a base URL that replaces Tencent's hosts (the local emulator, a proxy).
   ['apiBase', S, '', 1],

@@ -235,13 +235,18 @@ fn element(elem: &Val, t: &mut Tape) {
     let kind = text_of(elem, "MsgType");
     let kind = kind.trim_end();
     let content = elem.get("MsgContent");
-    t.text(tape::STR, kind);
     let (code, names): (f64, &[&str]) = match kind {
         "TIMTextElem" => (tape::TEXT, &["Text"]),
         "TIMFaceElem" => (tape::FACE, &["Index", "Data"]),
         "TIMCustomElem" => (tape::CUSTOM, &["Data", "Desc", "Ext"]),
         _ => (tape::OTHER, &[]),
     };
+    // (the known types are known strings 1-3)
+    if code == tape::OTHER {
+        t.text(tape::STR, kind);
+    } else {
+        t.known(code as usize, kind);
+    }
     t.word(code);
     if code == tape::OTHER {
         t.val(content);
@@ -254,7 +259,7 @@ fn element(elem: &Val, t: &mut Tape) {
 /// `session` is where the message's session id and name values are (six words).
 fn tip_element(body: &Val, session: usize, t: &mut Tape) {
     let op = int_val(body, "OpType");
-    t.text(tape::STR, "TIMGroupTipElem");
+    t.known(tape::TIP as usize, "TIMGroupTipElem");
     t.word(tape::TIP);
     t.val(body.get("OpType"));
     t.val(body.get("Operator_Account"));
@@ -1110,7 +1115,10 @@ impl Room {
         let t = &mut batch.0;
         // The tape's message (docs/core-protocol.md, "Messages"): sessType, sessId, sessName, subType, isSend,
         // fromAccount, fromAccountNick, time, seq, random, elements.
-        t.text(tape::STR, if kind == Kind::C2c { "C2C" } else { "GROUP" });
+        match kind {
+            Kind::C2c => t.known(5, "C2C"),
+            _ => t.known(0, "GROUP"),
+        }
         let session = t.words.len();
         let sub_type = if kind == Kind::C2c {
             let peer = if is_send {
