@@ -377,6 +377,9 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    // (cold and out of line: the error paths stay out of the hot loops' code)
+    #[cold]
+    #[inline(never)]
     fn fail(&self, what: &str) -> String {
         format!("{what} at byte {}", self.at)
     }
