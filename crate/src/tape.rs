@@ -74,9 +74,10 @@ impl Tape {
         self.three(kind, start as f64, self.chars.len() as f64);
     }
 
-    /// A string the core writes in most messages, `k` of six (a session or element type): after
-    /// its first time in the tape, its first copy's three words again. A quarter of the text of a
-    /// 500-message batch was such repeats, and the shim makes a string of every char.
+    /// A string the core writes in most messages, `k` of six: 0 `GROUP`, 1–4 the types of the
+    /// elements of content kinds TEXT, FACE, CUSTOM and TIP, 5 `C2C`. After its first time in the
+    /// tape, its first copy's three words again. A quarter of the text of a 500-message batch was
+    /// such repeats, and the shim makes a string of every char.
     pub(crate) fn known(&mut self, k: usize, s: &str) {
         match self.known[k] {
             0 => {
