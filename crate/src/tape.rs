@@ -24,6 +24,18 @@ pub(crate) const CUSTOM: f64 = 3.0; // data, desc, ext
 pub(crate) const TIP: f64 = 4.0; // opType, opUserId, groupId, groupName, userIdList,
                                  // groupInfoList, memberInfoList, groupMemberNum
 
+/// The strings of [`Tape::known`]: the session types, and each element type at its content kind.
+pub(crate) const KNOWN: [&str; 6] = [
+    "GROUP",
+    "TIMTextElem",
+    "TIMFaceElem",
+    "TIMCustomElem",
+    "TIMGroupTipElem",
+    "C2C",
+];
+pub(crate) const GROUP_SESSION: usize = 0;
+pub(crate) const C2C_SESSION: usize = 5;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tape {
     pub words: Vec<f64>,
@@ -74,15 +86,14 @@ impl Tape {
         self.three(kind, start as f64, self.chars.len() as f64);
     }
 
-    /// A string the core writes in most messages, `k` of six: 0 `GROUP`, 1–4 the types of the
-    /// elements of content kinds TEXT, FACE, CUSTOM and TIP, 5 `C2C`. After its first time in the
+    /// The string `KNOWN[k]`, which the core writes in most messages: after its first time in the
     /// tape, its first copy's three words again. A quarter of the text of a 500-message batch was
     /// such repeats, and the shim makes a string of every char.
-    pub(crate) fn known(&mut self, k: usize, s: &str) {
+    pub(crate) fn known(&mut self, k: usize) {
         match self.known[k] {
             0 => {
                 self.known[k] = self.words.len() as u32 + 1;
-                self.text(STR, s);
+                self.text(STR, KNOWN[k]);
             }
             at => self.again(at as usize - 1, 3),
         }
@@ -202,11 +213,11 @@ mod tests {
     #[test]
     fn a_known_string_is_in_the_text_once_and_every_value_of_it_reads_it() {
         let mut t = Tape::default();
-        t.known(0, "GROUP");
-        t.known(1, "TIMTextElem");
+        t.known(GROUP_SESSION);
+        t.known(TEXT as usize);
         t.text(STR, "hi");
-        t.known(1, "TIMTextElem");
-        t.known(0, "GROUP");
+        t.known(TEXT as usize);
+        t.known(GROUP_SESSION);
         let text = String::from_utf16(&t.chars).unwrap();
         assert_eq!(text, "GROUPTIMTextElemhi");
         let read = |at: usize| {
@@ -220,7 +231,7 @@ mod tests {
         );
         // a new tape starts afresh
         let mut next = Tape::default();
-        next.known(1, "TIMTextElem");
+        next.known(TEXT as usize);
         assert_eq!(next.chars.len(), "TIMTextElem".len());
     }
 }

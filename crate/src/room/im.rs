@@ -241,11 +241,11 @@ fn element(elem: &Val, t: &mut Tape) {
         "TIMCustomElem" => (tape::CUSTOM, &["Data", "Desc", "Ext"]),
         _ => (tape::OTHER, &[]),
     };
-    // (the known types are known strings 1-3)
+    // (a known type is the known string at its content kind)
     if code == tape::OTHER {
         t.text(tape::STR, kind);
     } else {
-        t.known(code as usize, kind);
+        t.known(code as usize);
     }
     t.word(code);
     if code == tape::OTHER {
@@ -259,7 +259,7 @@ fn element(elem: &Val, t: &mut Tape) {
 /// `session` is where the message's session id and name values are (six words).
 fn tip_element(body: &Val, session: usize, t: &mut Tape) {
     let op = int_val(body, "OpType");
-    t.known(tape::TIP as usize, "TIMGroupTipElem");
+    t.known(tape::TIP as usize);
     t.word(tape::TIP);
     t.val(body.get("OpType"));
     t.val(body.get("Operator_Account"));
@@ -1115,10 +1115,11 @@ impl Room {
         let t = &mut batch.0;
         // The tape's message (docs/core-protocol.md, "Messages"): sessType, sessId, sessName, subType, isSend,
         // fromAccount, fromAccountNick, time, seq, random, elements.
-        match kind {
-            Kind::C2c => t.known(5, "C2C"),
-            _ => t.known(0, "GROUP"),
-        }
+        t.known(if kind == Kind::C2c {
+            tape::C2C_SESSION
+        } else {
+            tape::GROUP_SESSION
+        });
         let session = t.words.len();
         let sub_type = if kind == Kind::C2c {
             let peer = if is_send {
