@@ -236,10 +236,10 @@ function imBenchNativeCoding () {
   return r.status === 0
 }
 
-// V8 runs the same wasm about 1.8× faster in some processes than in others, for the whole
-// process (default dynamic tiering; --liftoff-only and --no-liftoff are both the slow case, so
-// it looks like feedback-based inlining that some runs get), so one process's median is one draw
-// of two. The 500-message median of IM_PROCESSES fresh processes, each as above.
+// V8 runs the same wasm about 1.6–1.8× faster in some processes than in others, for the whole
+// process (--liftoff-only and --no-liftoff are both the slow case, and --no-wasm-dynamic-tiering
+// does not remove it; Node 20's V8 does not inline wasm calls unless asked), so one process's
+// median is one draw of two. Each size's median in IM_PROCESSES fresh processes, each as above.
 const IM_PROCESSES = 5
 function imBenchSpread () {
   const { spawnSync } = require('child_process')

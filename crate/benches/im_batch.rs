@@ -178,14 +178,9 @@ fn main() {
             let event = out["events"].as_array().into_iter().flatten();
             let words = event
                 .filter(|e| e["detail"]["tag"] == "big_group_msg_notify")
-                .map(|e| {
-                    e["detail"]["detail"][1]
-                        .to_string()
-                        .parse::<usize>()
-                        .unwrap_or(0)
-                })
-                .sum::<usize>();
-            assert!(words > 30 * n, "its tape has the messages");
+                .map(|e| e["detail"]["detail"][1].as_u64().unwrap_or(0))
+                .sum::<u64>();
+            assert!(words > 30 * n as u64, "its tape has the messages");
             poll = request_id(&out, "/get_msg");
         }
         times.sort_by(f64::total_cmp);
