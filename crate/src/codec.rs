@@ -1,7 +1,8 @@
 //! The JSON wire form between the shim and the core (`docs/core-protocol.md`). Decoding never
 //! panics: anything unexpected becomes a [`DecodeError`] that names what was wrong.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::json::{obj, Json};
 
@@ -18,7 +19,7 @@ impl fmt::Display for DecodeError {
     }
 }
 
-impl std::error::Error for DecodeError {}
+impl core::error::Error for DecodeError {}
 
 fn err<T>(text: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError(text.into()))
@@ -94,14 +95,14 @@ const MAX_SAFE: i64 = 9_007_199_254_740_991;
 fn uint(v: &Json, what: &str) -> Result<u64, DecodeError> {
     match number(v) {
         Some(n) if (0..=MAX_SAFE).contains(&n) => Ok(n as u64),
-        _ => err(format!("{what}: expected a whole number ≥ 0, got {v}")),
+        _ => err(cat!(what, ": expected a whole number ≥ 0, got ", v)),
     }
 }
 
 fn int(v: &Json, what: &str) -> Result<i64, DecodeError> {
     match number(v) {
         Some(n) if n.abs() <= MAX_SAFE => Ok(n),
-        _ => err(format!("{what}: expected a whole number, got {v}")),
+        _ => err(cat!(what, ": expected a whole number, got ", v)),
     }
 }
 
@@ -111,7 +112,7 @@ fn text(v: &Json, what: &str) -> Result<String, DecodeError> {
         Json::Str(s) => Ok(s.clone()),
         Json::Num(n) => Ok(n.clone()),
         Json::Null => Ok(String::new()),
-        other => err(format!("{what}: expected a string, got {}", kind(other))),
+        other => err(cat!(what, ": expected a string, got ", kind(other))),
     }
 }
 
@@ -154,8 +155,17 @@ fn whole_prop(
         _ => default,
     };
     // roomID and sdkAppID are unset (0): start() then says they are missing.
-    warnings.push(format!(
-        "property {key}: {v} is not a whole number {lo} … {hi}; it is set to {value}"
+    warnings.push(cat!(
+        "property ",
+        key,
+        ": ",
+        v,
+        " is not a whole number ",
+        lo,
+        " … ",
+        hi,
+        "; it is set to ",
+        value
     ));
     *fixed = Some(value.into());
     value
@@ -168,7 +178,7 @@ fn string_prop(
     (warnings, fixed): (&mut Vec<String>, &mut Option<Json>),
 ) -> String {
     text(v, key).unwrap_or_else(|e| {
-        warnings.push(format!("{e}; it is set to '{default}'"));
+        warnings.push(cat!(e, "; it is set to '", default, "'"));
         *fixed = Some(default.into());
         default.to_string()
     })
@@ -207,8 +217,10 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
             "userID" | "strRoomID" => {
                 let mut id = string!("");
                 if altered_id(&id) {
-                    warnings.push(format!(
-                        "property {key}: it has a lone UTF-16 surrogate or U+FFFD; it is set to ''"
+                    warnings.push(cat!(
+                        "property ",
+                        key,
+                        ": it has a lone UTF-16 surrogate or U+FFFD; it is set to ''"
                     ));
                     id.clear();
                 }
@@ -228,8 +240,10 @@ fn decode_props(map: &[(String, Json)]) -> PropsPatch {
             "aspect" => {
                 shown = true;
                 if !matches!(string!("3:4").as_str(), "" | "3:4" | "9:16") {
-                    warnings.push(format!(
-                        "property aspect: {v} is not '3:4' or '9:16'; it is set to '3:4'"
+                    warnings.push(cat!(
+                        "property aspect: ",
+                        v,
+                        " is not '3:4' or '9:16'; it is set to '3:4'"
                     ));
                     fixed = Some("3:4".into());
                 }
@@ -293,8 +307,8 @@ fn custom(v: Option<&Json>) -> Result<MsgBody, DecodeError> {
             desc: field("desc")?,
             ext: field("ext")?,
         }),
-        Some(other) => err(format!(
-            "custom message must be an object {{data, desc, ext}}, got {}",
+        Some(other) => err(cat!(
+            "custom message must be an object {data, desc, ext}, got ",
             other.kind()
         )),
     }
@@ -305,8 +319,10 @@ fn decode_call(name: &str, args: Option<&Json>, cb: Option<u32>) -> Result<Call,
         Some(Json::Arr(a)) => a,
         None | Some(Json::Null) => &[],
         Some(other) => {
-            return err(format!(
-                "call {name}: args must be an array, got {}",
+            return err(cat!(
+                "call ",
+                name,
+                ": args must be an array, got ",
                 kind(other)
             ))
         }
@@ -347,13 +363,13 @@ fn decode_call(name: &str, args: Option<&Json>, cb: Option<u32>) -> Result<Call,
             };
             Call::Send { to, body, cb }
         }
-        _ => return err(format!("unknown method '{name}'")),
+        _ => return err(cat!("unknown method '", name, "'")),
     })
 }
 
 fn field<'a>(obj: &'a Json, name: &str, what: &str) -> Result<&'a Json, DecodeError> {
     obj.get(name)
-        .ok_or_else(|| DecodeError(format!("{what}: missing '{name}'")))
+        .ok_or_else(|| DecodeError(cat!(what, ": missing '", name, "'")))
 }
 
 /// The detail's message as text; an object (some runtimes hand one) is taken as its JSON.
@@ -361,7 +377,7 @@ fn message(obj: &Json, name: &str) -> Option<String> {
     match obj.get(name)? {
         Json::Null => None,
         Json::Str(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+        other => Some(other.text()),
     }
 }
 
@@ -388,10 +404,10 @@ pub fn callback_id(input: &str) -> Option<u32> {
 pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     let value = match Json::parse(input) {
         Ok(v) => v,
-        Err(e) => return err(format!("input is not JSON: {e}")),
+        Err(e) => return err(cat!("input is not JSON: ", e)),
     };
     let Json::Obj(map) = &value else {
-        return err(format!("input must be an object, got {}", kind(&value)));
+        return err(cat!("input must be an object, got ", kind(&value)));
     };
     // `call` may carry `args` and `cb` beside it; every other input is a single key.
     let args = value.get("args");
@@ -413,11 +429,11 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
     Ok(match key.as_str() {
         "props" => match v {
             Json::Obj(props) => Input::Props(Box::new(decode_props(props))),
-            other => return err(format!("props must be an object, got {}", kind(other))),
+            other => return err(cat!("props must be an object, got ", kind(other))),
         },
         "call" => match v {
             Json::Str(name) => decode_call(name, args, cb)?.into(),
-            other => return err(format!("call must be a method name, got {}", kind(other))),
+            other => return err(cat!("call must be a method name, got ", kind(other))),
         },
         "pusher" => Input::Pusher {
             code: int(field(v, "code", "pusher")?, "pusher code")?,
@@ -438,7 +454,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
         "reply" => {
             let id = uint(field(v, "id", "reply")?, "reply id")?;
             let id = u32::try_from(id)
-                .map_err(|_| DecodeError(format!("reply id {id} is out of range")))?;
+                .map_err(|_| DecodeError(cat!("reply id ", id, " is out of range")))?;
             let result = match v.get("error") {
                 Some(e) if !e.is_null() => Err(message(v, "error").unwrap_or_default()),
                 _ => {
@@ -458,15 +474,16 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
             let id = uint(v, "timer")?;
             Input::Timer(
                 u32::try_from(id)
-                    .map_err(|_| DecodeError(format!("timer id {id} is out of range")))?,
+                    .map_err(|_| DecodeError(cat!("timer id ", id, " is out of range")))?,
             )
         }
         "detached" => Input::Detached,
         // The shim's note in place of an input too long to copy into the wasm memory.
         "oversize" => {
-            let why = format!(
-                "the input is {} characters, over 1 MiB: not read",
-                v.get("chars").unwrap_or(&Json::Null)
+            let why = cat!(
+                "the input is ",
+                v.get("chars").unwrap_or(&Json::Null),
+                " characters, over 1 MiB: not read"
             );
             match v.get("id").map(|id| uint(id, "id")) {
                 Some(Ok(id)) => Input::Reply {
@@ -476,7 +493,7 @@ pub fn decode_input(input: &str) -> Result<Input, DecodeError> {
                 _ => return err(why),
             }
         }
-        other => return err(format!("unknown input '{other}'")),
+        other => return err(cat!("unknown input '", other, "'")),
     })
 }
 
@@ -494,7 +511,7 @@ pub fn encode_outputs(mut outputs: Vec<Output>) -> String {
     let mut events = Vec::new();
     // By reference, taking each output: no Vec<Output> IntoIter instance.
     for out in outputs.iter_mut() {
-        match std::mem::replace(out, Output::Abort(0)) {
+        match core::mem::replace(out, Output::Abort(0)) {
             Output::SetData(patch) => {
                 for (key, value) in patch {
                     match data.iter_mut().find(|(k, _)| *k == key) {
@@ -555,7 +572,7 @@ pub fn encode_outputs(mut outputs: Vec<Output>) -> String {
     if !events.is_empty() {
         batch.push(("events".to_string(), Json::Arr(events)));
     }
-    Json::Obj(batch).to_string()
+    Json::Obj(batch).text()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! What goes into the core.
 
 use crate::json::Json;
+use crate::prelude::*;
 
 use crate::props::PropsPatch;
 

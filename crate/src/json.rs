@@ -7,8 +7,9 @@
 //! (so a reply's `RspBody` is written back exactly as it came, floats included), objects keep
 //! their key order, and nesting depth is bounded so hostile input cannot exhaust the stack.
 
-use std::borrow::Cow;
-use std::fmt;
+use crate::prelude::*;
+use alloc::borrow::Cow;
+use core::fmt;
 
 /// A JSON value. Numbers keep their text; objects keep key order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -113,11 +114,18 @@ impl Json {
     }
 }
 
-impl fmt::Display for Json {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Json {
+    /// The JSON text (`Display` gives the same, through `core::fmt`, which the wasm build avoids).
+    pub fn text(&self) -> String {
         let mut out = String::new();
         self.write(&mut out);
-        f.write_str(&out)
+        out
+    }
+}
+
+impl fmt::Display for Json {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
     }
 }
 
@@ -134,7 +142,7 @@ fn obj_from(fields: &mut [(&str, Json)]) -> Json {
     Json::Obj(
         fields
             .iter_mut()
-            .map(|(k, v)| (k.to_string(), std::mem::take(v)))
+            .map(|(k, v)| (String::from(*k), core::mem::take(v)))
             .collect(),
     )
 }
@@ -161,7 +169,7 @@ macro_rules! from_int {
     ($($t:ty),*) => {$(
         impl From<$t> for Json {
             fn from(n: $t) -> Json {
-                Json::Num(n.to_string())
+                Json::Num(crate::text::int_text(n))
             }
         }
     )*};
@@ -275,7 +283,7 @@ impl<'a> Val<'a> {
                 fields
                     .iter()
                     .filter(|(k, _)| Some(&**k) != key)
-                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .map(|(k, v)| (String::from(&**k), v.to_json()))
                     .collect(),
             ),
         }
@@ -306,7 +314,7 @@ impl<'a> Val<'a> {
 fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw.chars();
-    let hex4 = |rest: &mut std::str::Chars| -> Option<u32> {
+    let hex4 = |rest: &mut core::str::Chars| -> Option<u32> {
         let digits = rest.as_str().get(..4)?;
         let n = u32::from_str_radix(digits, 16).ok()?;
         rest.nth(3);
@@ -381,7 +389,7 @@ impl<'a> Parser<'a> {
     #[cold]
     #[inline(never)]
     fn fail(&self, what: &str) -> String {
-        format!("{what} at byte {}", self.at)
+        cat!(what, " at byte ", self.at)
     }
 
     fn space(&mut self) {

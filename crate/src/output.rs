@@ -1,6 +1,7 @@
 //! What comes out of the core.
 
 use crate::json::Json;
+use crate::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {

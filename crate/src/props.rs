@@ -1,6 +1,7 @@
 //! The component properties the core needs (the view reads the others straight from the properties).
 
 use crate::json::Json;
+use crate::prelude::*;
 
 /// The three 2019 layouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

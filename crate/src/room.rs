@@ -1,6 +1,7 @@
 //! The room state machine.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::codec::{truthy, DecodeError};
 use crate::input::{Call, Input, Reply};
@@ -175,7 +176,7 @@ impl Room {
         if self.detached {
             return;
         }
-        self.log(Level::Warn, format!("webrtc-room: input ignored: {err}"));
+        self.log(Level::Warn, cat!("webrtc-room: input ignored: ", err));
         // The text itself rather than err.to_string(): no ToString instance for DecodeError.
         let why = err.0;
         if let Some(id) = cb {
@@ -208,7 +209,7 @@ impl Room {
     fn error(&mut self, code: i64, message: String) {
         self.log(
             Level::Error,
-            format!("webrtc-room: error {code}: {message}"),
+            cat!("webrtc-room: error ", code, ": ", message),
         );
         self.event("error", code, message.into());
     }
@@ -245,7 +246,7 @@ impl Room {
     #[inline(never)]
     fn disarm_where(&mut self, matches: &dyn Fn(&TimerKind) -> bool) {
         let mut kept = Vec::with_capacity(self.timers.len());
-        for &(id, kind) in &std::mem::take(&mut self.timers) {
+        for &(id, kind) in &core::mem::take(&mut self.timers) {
             if matches(&kind) {
                 self.out.push_back(Output::ClearTimer(id));
             } else {
@@ -265,7 +266,7 @@ impl Room {
             push_url: self.push_url.clone(),
             slots,
         };
-        let mut patch = std::mem::take(&mut self.extra_patch);
+        let mut patch = core::mem::take(&mut self.extra_patch);
         view::diff(&self.shown, &now, &mut patch);
         self.shown = now;
         if !patch.is_empty() {
@@ -328,8 +329,10 @@ impl Room {
                     self.event(
                         "warning",
                         codes::BAD_INPUT,
-                        format!(
-                            "unknown template '{name}': use bigsmall, float or grid; showing float"
+                        cat!(
+                            "unknown template '",
+                            name,
+                            "': use bigsmall, float or grid; showing float"
                         )
                         .into(),
                     );
@@ -347,8 +350,15 @@ impl Room {
             self.event(
                 "warning",
                 codes::BAD_INPUT,
-                format!("property minBitrate: {min} is above maxBitrate {max}; it is set to {max}")
-                    .into(),
+                cat!(
+                    "property minBitrate: ",
+                    min,
+                    " is above maxBitrate ",
+                    max,
+                    "; it is set to ",
+                    max
+                )
+                .into(),
             );
         }
     }
@@ -377,7 +387,7 @@ impl Room {
             }
         };
         for member in &mut dropped {
-            add(std::mem::take(&mut member.id));
+            add(core::mem::take(&mut member.id));
         }
         for id in seating.refused {
             add(id);
@@ -428,10 +438,14 @@ impl Room {
             }
             return;
         }
+        // member_slot found a seated member at `slot`; `let else` rather than `expect`, whose
+        // message would bring `core::fmt` back into the wasm.
         let Some(slot) = self.member_slot("enableVideo", &user) else {
             return;
         };
-        let member = self.slots[slot].as_mut().expect("member_slot found it");
+        let Some(member) = self.slots[slot].as_mut() else {
+            return;
+        };
         if member.video != enable {
             member.video = enable;
             let cmd = if enable {
@@ -462,7 +476,7 @@ impl Room {
             self.event(
                 "warning",
                 codes::BAD_INPUT,
-                format!("{method}: user '{user}' is not shown in this room").into(),
+                cat!(method, ": user '", user, "' is not shown in this room").into(),
             );
         }
         slot
@@ -494,9 +508,10 @@ impl Room {
         if !missing.is_empty() {
             self.error(
                 codes::ROOM_SIG_FAILED,
-                format!(
-                    "start(): {} not set; set them (userSig from your signing service) before calling start()",
-                    missing
+                cat!(
+                    "start(): ",
+                    missing,
+                    " not set; set them (userSig from your signing service) before calling start()"
                 ),
             );
             return;
@@ -524,7 +539,7 @@ impl Room {
     fn group_id(&self) -> String {
         match self.room_json() {
             Json::Str(id) => id,
-            _ => self.props.room_id.to_string(),
+            _ => crate::text::int_text(self.props.room_id),
         }
     }
 
@@ -561,10 +576,16 @@ impl Room {
         let (room, user) = (p.room_id, p.user_id.clone());
         let id = self.alloc_id();
         self.phase = Phase::Signing { req: id, failures };
-        self.debug_log(|| format!("webrtc-room: room signature request {url}"));
+        self.debug_log(|| cat!("webrtc-room: room signature request ", url));
         self.log(
             Level::Info,
-            format!("webrtc-room: requesting room signature (room {room}, user {user})"),
+            cat!(
+                "webrtc-room: requesting room signature (room ",
+                room,
+                ", user ",
+                user,
+                ")"
+            ),
         );
         self.out.push_back(Output::Request {
             id,
@@ -583,7 +604,7 @@ impl Room {
     /// Leaves the room: stops pusher and players, cancels the pending request and the room's
     /// timers (IM keeps running: it is stopped by `leave_all`).
     fn leave(&mut self) {
-        match std::mem::replace(&mut self.phase, Phase::Idle) {
+        match core::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Idle => {}
             Phase::Signing { req, .. } => self.out.push_back(Output::Abort(req)),
             Phase::Retrying { .. } => {}
@@ -632,7 +653,11 @@ impl Room {
             Err(reason) if failures == 0 => {
                 self.log(
                     Level::Warn,
-                    format!("webrtc-room: room signature failed ({reason}); retrying in 1 s"),
+                    cat!(
+                        "webrtc-room: room signature failed (",
+                        reason,
+                        "); retrying in 1 s"
+                    ),
                 );
                 let timer = self.arm(TimerKind::SigRetry, SIG_RETRY_MS);
                 self.phase = Phase::Retrying { timer };
@@ -641,7 +666,7 @@ impl Room {
                 self.phase = Phase::Idle;
                 self.error(
                     codes::ROOM_SIG_FAILED,
-                    format!("room signature request failed twice: {reason}"),
+                    cat!("room signature request failed twice: ", reason),
                 );
             }
         }
@@ -708,7 +733,7 @@ impl Room {
                 codes::PUSH_DISCONNECTED,
                 "the push connection was lost and could not be restored (-1307)",
             ),
-            _ => self.debug_log(|| format!("webrtc-room: pusher state {code}")),
+            _ => self.debug_log(|| cat!("webrtc-room: pusher state ", code)),
         }
     }
 
@@ -722,8 +747,8 @@ impl Room {
             10001 => "no camera permission (10001): allow the camera for this mini-program in its settings, then enter again".to_string(),
             10002 => "no microphone permission (10002): allow the microphone for this mini-program in its settings, then enter again".to_string(),
             _ => match message.filter(|m| !m.is_empty()) {
-                Some(m) => format!("live-pusher error {code}: {m}"),
-                None => format!("live-pusher error {code}: no camera or microphone permission"),
+                Some(m) => cat!("live-pusher error ", code, ": ", m),
+                None => cat!("live-pusher error ", code, ": no camera or microphone permission"),
             },
         };
         self.error(codes::NO_PERMISSION, text);
@@ -744,7 +769,7 @@ impl Room {
                 self.event(
                     "warning",
                     codes::BAD_INPUT,
-                    format!("member list (1020) ignored: {why}").into(),
+                    cat!("member list (1020) ignored: ", why).into(),
                 );
                 return;
             }
@@ -795,10 +820,12 @@ impl Room {
         let template = self.props.template;
         self.error(
             codes::ROOM_FULL,
-            format!(
-                "the room is over capacity: the {} layout holds {} people; not shown: {}",
+            cat!(
+                "the room is over capacity: the ",
                 template.name(),
+                " layout holds ",
                 template.capacity() + 1,
+                " people; not shown: ",
                 crate::join(users, ", ")
             ),
         );
@@ -833,11 +860,11 @@ impl Room {
                 });
                 self.log(
                     Level::Warn,
-                    format!("webrtc-room: stream of '{user}' lost for good (-2301)"),
+                    cat!("webrtc-room: stream of '", user, "' lost for good (-2301)"),
                 );
                 // The seat is free: say so, and seat the user again (member_join) only when a
                 // later member list still lists them, not on a layout change.
-                self.roster = slots::clean_list(std::mem::take(&mut self.roster), user);
+                self.roster = slots::clean_list(core::mem::take(&mut self.roster), user);
                 // trtc names the stream, as its other member_leave events do.
                 self.seat_event("member_leave", user, aux);
             }
@@ -851,29 +878,29 @@ impl Room {
 fn sig_from_reply(result: Result<Reply, String>) -> Result<String, String> {
     let reply = result?;
     if !(200..300).contains(&reply.status) {
-        return Err(format!("HTTP status {}", reply.status));
+        return Err(cat!("HTTP status ", reply.status));
     }
     let data = &reply.data;
     let info = |v: &Json| {
         v.get("ErrorInfo")
             .and_then(Json::as_str)
-            .map(|s| format!(": {s}"))
+            .map(|s| cat!(": ", s))
             .unwrap_or_default()
     };
     if !data.is_object() {
         return Err("the reply is not a JSON object".into());
     }
     if let Some(code) = data.get("ErrorCode").filter(|c| truthy(c)) {
-        return Err(format!("ErrorCode {code}{}", info(data)));
+        return Err(cat!("ErrorCode ", code, info(data)));
     }
     let head = data.get("RspHead").ok_or("the reply has no RspHead")?;
     match head.get("ErrorCode") {
         Some(code) if code.is_number() && !truthy(code) => {}
-        Some(code) => return Err(format!("RspHead.ErrorCode {code}{}", info(head))),
+        Some(code) => return Err(cat!("RspHead.ErrorCode ", code, info(head))),
         None => return Err("the reply has no RspHead.ErrorCode".into()),
     }
     let body = data.get("RspBody").ok_or("the reply has no RspBody")?;
-    Ok(body.to_string())
+    Ok(body.text())
 }
 
 /// More entries than any room has; those past it are not read (the list is still used), so a
@@ -885,7 +912,7 @@ const MAX_LISTED: usize = 1000;
 /// still counts: no userid or playurl; an id that did not reach the core exactly; a play URL not
 /// of the room's own service.
 fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String> {
-    let value = Json::parse(message).map_err(|e| format!("message is not JSON ({e})"))?;
+    let value = Json::parse(message).map_err(|e| cat!("message is not JSON (", e, ")"))?;
     let list = value
         .get("userlist")
         .and_then(Json::as_array)
@@ -912,20 +939,25 @@ fn parse_member_list(message: &str) -> Result<(Vec<Listed>, Vec<String>), String
         };
         count += 1;
         if count <= 5 {
-            skipped.push(format!("{entry} ({why})"));
+            skipped.push(cat!(entry, " (", why, ")"));
         }
     }
     let mut warnings = Vec::new();
     if !skipped.is_empty() {
-        warnings.push(format!(
-            "member list (1020): {count} entries skipped: {}",
+        warnings.push(cat!(
+            "member list (1020): ",
+            count,
+            " entries skipped: ",
             crate::join(&skipped, ", ")
         ));
     }
     if list.len() > MAX_LISTED {
-        warnings.push(format!(
-            "member list (1020): only the first {MAX_LISTED} of {} entries are read",
-            list.len()
+        warnings.push(cat!(
+            "member list (1020): only the first ",
+            MAX_LISTED,
+            " of ",
+            list.len(),
+            " entries are read"
         ));
     }
     Ok((members, warnings))

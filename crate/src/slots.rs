@@ -1,6 +1,8 @@
 //! Who sits in which remote slot. Pure functions over the slot array, so the invariants (nobody seated
 //! twice, seated users never move, capacity never exceeded) are property-tested on their own.
 
+use crate::prelude::*;
+
 /// One stream that wants a seat: an entry of a 1020 member list, or a trtc user's stream.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Listed {
@@ -68,7 +70,7 @@ pub fn clean_list(mut list: Vec<Listed>, self_id: &str) -> Vec<Listed> {
         if entry.id.is_empty() || entry.id == self_id || clean.iter().any(|e| e.id == entry.id) {
             continue;
         }
-        clean.push(std::mem::take(entry));
+        clean.push(core::mem::take(entry));
     }
     clean
 }
@@ -122,7 +124,7 @@ pub fn resize(slots: &mut Vec<Option<Member>>, capacity: usize) -> Vec<Member> {
     // Plain loops: drain/flatten/collect, split_off and Vec::resize each add generic code.
     let mut dropped = Vec::new();
     // By reference, taking each member: no IntoIter instance for the old slots.
-    for slot in std::mem::take(slots).iter_mut() {
+    for slot in core::mem::take(slots).iter_mut() {
         let Some(mut member) = slot.take() else {
             continue;
         };

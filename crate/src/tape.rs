@@ -8,6 +8,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 use crate::json::Json;
 use crate::json::Val;
+use crate::prelude::*;
 
 /// A value is three words: its kind and two more.
 pub(crate) const NUM: f64 = 0.0; // [NUM, the number, 0]: a whole number
@@ -197,7 +198,7 @@ impl Reader<'_> {
             String::from_utf16(units).expect("the core writes whole strings")
         };
         match kind {
-            k if k == NUM => Json::Num((a as i64).to_string()),
+            k if k == NUM => Json::Num(crate::text::int_text(a as i64)),
             k if k == STR => Json::Str(text()),
             k if k == JSON => Json::parse(&text()).expect("the core writes JSON text"),
             k if k == BOOL => Json::Bool(a == 1.0),

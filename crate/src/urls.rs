@@ -2,6 +2,8 @@
 //! `encodeURIComponent` does it (2019 put userID and userSig in raw, which broke on `&`, `=`, `#`,
 //! `+` and non-ASCII identifiers).
 
+use crate::prelude::*;
+
 /// `encodeURIComponent` for a Rust string (UTF-8 bytes as `%XX`). Written out rather than taken
 /// from the percent-encoding crate: its 768-byte lookup table cost more wasm than these lines.
 pub fn encode_component(value: &str) -> String {
@@ -60,10 +62,18 @@ pub fn sig_request_url(
     } else {
         LEGACY_HOST
     };
-    format!(
-        "{host}{SIG_PATH}?sdkappid={sdk_app_id}&identifier={}&usersig={}&random={random}&contenttype=json",
+    cat!(
+        host,
+        SIG_PATH,
+        "?sdkappid=",
+        sdk_app_id,
+        "&identifier=",
         encode_component(user_id),
+        "&usersig=",
         encode_component(user_sig),
+        "&random=",
+        random,
+        "&contenttype=json"
     )
 }
 
@@ -77,10 +87,17 @@ pub fn push_url(
     pure_audio_push_mod: u64,
     record_id: Option<u64>,
 ) -> String {
-    let mut url = format!(
-        "room://{ROOM_HOST}?sdkappid={sdk_app_id}&roomid={room_id}&userid={}&roomsig={}",
+    let mut url = cat!(
+        "room://",
+        ROOM_HOST,
+        "?sdkappid=",
+        sdk_app_id,
+        "&roomid=",
+        room_id,
+        "&userid=",
         encode_component(user_id),
-        encode_component(room_sig),
+        "&roomsig=",
+        encode_component(room_sig)
     );
     let record_id = record_id.filter(|&id| id != 0);
     if pure_audio_push_mod != 0 || record_id.is_some() {
@@ -88,14 +105,14 @@ pub fn push_url(
         let mut bizbuf = String::from("{\"Str_uc_params\":{");
         if pure_audio_push_mod != 0 {
             bizbuf.push_str("\"pure_audio_push_mod\":");
-            bizbuf.push_str(&pure_audio_push_mod.to_string());
+            crate::text::Piece::put(&pure_audio_push_mod, &mut bizbuf);
         }
         if let Some(id) = record_id {
             if pure_audio_push_mod != 0 {
                 bizbuf.push(',');
             }
             bizbuf.push_str("\"record_id\":");
-            bizbuf.push_str(&id.to_string());
+            crate::text::Piece::put(&id, &mut bizbuf);
         }
         bizbuf.push_str("}}");
         url.push_str("&bizbuf=");

@@ -33,7 +33,7 @@ pub(crate) fn utf8_prefix(b: &[u8]) -> &str {
     // Sound: b[..i] is whole UTF-8 sequences, each checked above as the standard defines them
     // (the tests compare this with str::from_utf8 on every short sequence and random bytes).
     // (`get`, like `b.get(i + 1..i + n)` above: no panic path, whose location costs wasm bytes.)
-    unsafe { std::str::from_utf8_unchecked(b.get(..i).unwrap_or_default()) }
+    unsafe { core::str::from_utf8_unchecked(b.get(..i).unwrap_or_default()) }
 }
 
 #[cfg(test)]
@@ -42,7 +42,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn std_prefix(b: &[u8]) -> usize {
-        match std::str::from_utf8(b) {
+        match core::str::from_utf8(b) {
             Ok(s) => s.len(),
             Err(e) => e.valid_up_to(),
         }

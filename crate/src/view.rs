@@ -4,6 +4,7 @@
 //! the paths that changed.
 
 use crate::json::Json;
+use crate::prelude::*;
 
 use crate::slots::Member;
 
@@ -71,12 +72,12 @@ pub fn diff(old: &View, new: &View, patch: &mut Vec<(String, Json)>) {
                     ("novideo", b.novideo, a.novideo),
                 ] {
                     if was != is {
-                        patch.push((format!("{MEMBERS}[{index}].{key}"), is.into()));
+                        patch.push((cat!(MEMBERS, "[", index, "].", key), is.into()));
                     }
                 }
             }
             (None, None) => {}
-            _ => patch.push((format!("{MEMBERS}[{index}]"), member_json(after))),
+            _ => patch.push((cat!(MEMBERS, "[", index, "]"), member_json(after))),
         }
     }
 }

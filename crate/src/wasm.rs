@@ -1,7 +1,8 @@
 //! The wasm export. One instance holds one room: the shim creates an instance per component, so
 //! several components on a page never share state, and a trapped instance is simply replaced.
 
-use std::cell::RefCell;
+use crate::prelude::*;
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -22,7 +23,11 @@ static ROOM: OneThread = OneThread(RefCell::new(None));
 /// reply's body into the wasm memory as it came instead of encoding a string in JS.
 #[wasm_bindgen]
 pub fn handle(now_ms: f64, input: &[u8]) -> String {
-    let mut slot = ROOM.0.borrow_mut();
+    // handle() never re-enters (the core calls nothing outside), so the borrow always succeeds;
+    // `try_` with a bare trap rather than `borrow_mut`, whose panic message brings `core::fmt`.
+    let Ok(mut slot) = ROOM.0.try_borrow_mut() else {
+        core::arch::wasm32::unreachable()
+    };
     let room = slot.get_or_insert_with(Room::new);
     crate::handle_bytes(room, now_ms, input)
 }
@@ -30,9 +35,17 @@ pub fn handle(now_ms: f64, input: &[u8]) -> String {
 /// Adds pages to the wasm memory; the address where they start.
 fn grow(pages: usize) -> Option<usize> {
     let old = core::arch::wasm32::memory_grow(0, pages);
-    (old != usize::MAX).then(|| old * crate::alloc::PAGE)
+    (old != usize::MAX).then(|| old * crate::heap::PAGE)
 }
 
 #[global_allocator]
-static ALLOC: crate::alloc::SizeClasses<fn(usize) -> Option<usize>> =
-    crate::alloc::SizeClasses::new(grow);
+static ALLOC: crate::heap::SizeClasses<fn(usize) -> Option<usize>> =
+    crate::heap::SizeClasses::new(grow);
+
+/// A panic is a trap: the shim replaces the instance (std's handler would format a message first).
+/// Only where the crate is `no_std` (tools/profile-core builds it for wasm32-wasip1, with std).
+#[cfg(target_os = "unknown")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}

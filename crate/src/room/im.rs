@@ -14,7 +14,8 @@
 use super::{Room, TimerKind};
 use crate::codec::truthy;
 use crate::input::{parsed_data, MsgBody};
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use crate::json::{obj, Json, Val};
 use crate::output::{Level, Output};
@@ -182,7 +183,7 @@ fn token(v: Option<&Json>) -> Option<String> {
 }
 
 fn num(n: u64) -> Json {
-    Json::Num(n.to_string())
+    Json::Num(crate::text::int_text(n))
 }
 
 // Incoming messages are read borrowed from the reply text ([`Val`]) and written straight onto a
@@ -324,7 +325,7 @@ impl Batch {
         if self.0.is_empty() {
             return None;
         }
-        let tape = std::mem::take(&mut self.0);
+        let tape = core::mem::take(&mut self.0);
         #[cfg(not(target_arch = "wasm32"))]
         if !out.kept {
             return Some(tape::render(&tape));
@@ -391,22 +392,39 @@ impl Room {
         let base = p.api_base.trim_end_matches('/');
         let host = if base.is_empty() { HOST } else { base };
         let auth = match &self.im.session {
-            Some((tiny_id, a2)) => format!(
-                "tinyid={}&a2={}",
+            Some((tiny_id, a2)) => cat!(
+                "tinyid=",
                 encode_component(tiny_id),
+                "&a2=",
                 encode_component(a2)
             ),
-            None => format!(
-                "identifier={}&usersig={}",
+            None => cat!(
+                "identifier=",
                 encode_component(&p.user_id),
+                "&usersig=",
                 encode_component(&p.user_sig)
             ),
         };
         self.im.req_seq += 1;
-        format!(
-            "{host}/{ver}/{service}/{command}?websdkappid={WEBSDKAPPID}&v={SDK_VERSION}&{auth}&contenttype=json&sdkappid={}&accounttype=1&apn=1&reqtime={}&reqSeq={}",
+        cat!(
+            host,
+            "/",
+            ver,
+            "/",
+            service,
+            "/",
+            command,
+            "?websdkappid=",
+            WEBSDKAPPID,
+            "&v=",
+            SDK_VERSION,
+            "&",
+            auth,
+            "&contenttype=json&sdkappid=",
             p.sdk_app_id,
+            "&accounttype=1&apn=1&reqtime=",
             (self.now_ms.max(0.0) / 1000.0) as u64,
+            "&reqSeq=",
             self.im.req_seq
         )
     }
@@ -414,7 +432,7 @@ impl Room {
     fn im_request(&mut self, call: Call, ver: &str, service: &str, command: &str, data: Json) {
         let url = self.im_url(ver, service, command);
         let id = self.alloc_id();
-        self.debug_log(|| format!("webrtc-room: IM request {url}"));
+        self.debug_log(|| cat!("webrtc-room: IM request ", url));
         self.im.pending.push((id, call));
         self.out.push_back(Output::Request {
             id,
@@ -465,7 +483,7 @@ impl Room {
     /// Leaves IM: every pending call is dropped (a pending send fails), the polls stop, and a
     /// logged-in session is logged out (that reply is not waited for).
     pub(super) fn im_stop(&mut self, why: &str) {
-        let pending = std::mem::take(&mut self.im.pending);
+        let pending = core::mem::take(&mut self.im.pending);
         for (id, call) in pending {
             self.out.push_back(Output::Abort(id));
             if let Call::Send { cb: Some(cb), .. } = call {
@@ -494,7 +512,7 @@ impl Room {
     fn send_fail(&mut self, cb: Option<u32>, code: i64, why: String) {
         self.log(
             Level::Warn,
-            format!("webrtc-room: IM send failed ({code}): {why}"),
+            cat!("webrtc-room: IM send failed (", code, "): ", why),
         );
         if let Some(cb) = cb {
             self.callback(cb, false, vec![num_i(code), why.into()]);
@@ -529,9 +547,12 @@ impl Room {
             return self.send_fail(
                 cb,
                 TOO_LONG,
-                format!(
-                    "the message is {} bytes (UTF-8); at most {max} may be sent",
-                    counted.len()
+                cat!(
+                    "the message is ",
+                    counted.len(),
+                    " bytes (UTF-8); at most ",
+                    max,
+                    " may be sent"
                 ),
             );
         }
@@ -567,7 +588,7 @@ impl Room {
         let room = self.group_id();
         let wire = vec![wire_body(&body)];
         // The message sent, as the page gets it back: its element as an incoming one reads.
-        let wire_text = Json::to_string(&wire[0]);
+        let wire_text = Json::text(&wire[0]);
         let wire_elem = Val::parse(&wire_text).unwrap_or_default();
         let seq = self.next_seq();
         let (data, sess) = match &to {
@@ -646,7 +667,7 @@ impl Room {
         let mut batch_text = String::new();
         if let (Ok(reply), Call::Poll(Poll::Group)) = (&mut *result, &call) {
             if let Json::Raw(text) = &mut reply.data {
-                batch_text = std::mem::take(text);
+                batch_text = core::mem::take(text);
             }
         }
         let batch = Val::parse(&batch_text);
@@ -663,20 +684,20 @@ impl Room {
                     }
                 }
                 // another call's answer, or an empty batch body (still in `reply.data`)
-                Err(_) if batch_text.is_empty() => parsed_data(std::mem::take(&mut reply.data)),
+                Err(_) if batch_text.is_empty() => parsed_data(core::mem::take(&mut reply.data)),
                 Err(_) => Json::Str(batch_text.clone()),
             };
         }
         // A transport failure looks like the SDK's: ErrorCode -2.
         let reply = match result {
             // Moved, not copied: a big-group batch is the largest value the core sees.
-            Ok(reply) if reply.data.is_object() => std::mem::take(&mut reply.data),
+            Ok(reply) if reply.data.is_object() => core::mem::take(&mut reply.data),
             Ok(reply) => obj([
                 ("ActionStatus", "FAIL".into()),
                 ("ErrorCode", num_i(NETWORK)),
                 (
                     "ErrorInfo",
-                    format!("HTTP {} without a JSON body", reply.status).into(),
+                    cat!("HTTP ", reply.status, " without a JSON body").into(),
                 ),
             ]),
             Err(why) => obj([
@@ -721,10 +742,7 @@ impl Room {
                 if ok {
                     self.im.nick = self.props.user_name.as_str().into();
                 } else {
-                    self.log(
-                        Level::Warn,
-                        format!("webrtc-room: IM nick not set: {reply}"),
-                    );
+                    self.log(Level::Warn, cat!("webrtc-room: IM nick not set: ", reply));
                 }
                 self.get_profile();
             }
@@ -747,7 +765,7 @@ impl Room {
                     // 2019 failed the whole login here; a missing nick is no reason to.
                     self.log(
                         Level::Warn,
-                        format!("webrtc-room: IM profile not read: {reply}"),
+                        cat!("webrtc-room: IM profile not read: ", reply),
                     );
                 }
                 self.logged_in(nick, head);
@@ -835,7 +853,7 @@ impl Room {
             Call::GetMsg => {
                 if ok {
                     let list = reply.get("MsgList").and_then(Json::as_array);
-                    let mut batch = std::mem::take(&mut self.im.getmsg_msgs);
+                    let mut batch = core::mem::take(&mut self.im.getmsg_msgs);
                     for item in list.unwrap_or_default() {
                         self.message_of(item, Kind::C2c, &mut batch);
                     }
@@ -859,7 +877,7 @@ impl Room {
                 if let Some(msgs) = self.im.getmsg_msgs.take(&mut self.im.out) {
                     self.im_event("msg_notify", 0, msgs);
                 }
-                if std::mem::take(&mut self.im.getmsg_again) {
+                if core::mem::take(&mut self.im.getmsg_again) {
                     self.get_msg();
                 }
             }
@@ -870,7 +888,7 @@ impl Room {
                         self.callback(cb, true, args);
                     }
                 } else {
-                    self.log(Level::Warn, format!("webrtc-room: IM send failed: {reply}"));
+                    self.log(Level::Warn, cat!("webrtc-room: IM send failed: ", reply));
                     if let Some(cb) = cb {
                         self.callback(cb, false, vec![num_i(SEND_FAILED), reply]);
                     }
@@ -1041,7 +1059,15 @@ impl Room {
         let wait = (BACKOFF_FIRST_MS << shift).min(BACKOFF_MAX_MS);
         self.log(
             Level::Warn,
-            format!("webrtc-room: IM long poll failed ({code}: {reply}); again in {wait} ms"),
+            cat!(
+                "webrtc-room: IM long poll failed (",
+                code,
+                ": ",
+                reply,
+                "); again in ",
+                wait,
+                " ms"
+            ),
         );
         self.connection(Conn::Off);
         self.arm(TimerKind::ImRetry(which), wait);
@@ -1056,7 +1082,7 @@ impl Room {
     fn kicked(&mut self, reply: Json) {
         // Someone logged in as this user elsewhere: the session is theirs now; stop, no logout.
         self.im.kicked = true;
-        let pending = std::mem::take(&mut self.im.pending);
+        let pending = core::mem::take(&mut self.im.pending);
         for (id, call) in pending {
             self.out.push_back(Output::Abort(id));
             if let Call::Send { cb: Some(cb), .. } = call {
@@ -1077,7 +1103,7 @@ impl Room {
             _ => 0,
         };
         if seq > current {
-            self.im.notice_seq = Json::Num(seq.to_string());
+            self.im.notice_seq = Json::Num(crate::text::int_text(seq));
         }
     }
 
@@ -1095,7 +1121,7 @@ impl Room {
         }
         let is_send = *from == self.props.user_id;
         if kind == Kind::C2c {
-            let mut key = format!("{from}/");
+            let mut key = cat!(from, "/");
             put(&mut key, item.get("MsgSeq"));
             key.push('/');
             put(&mut key, item.get("MsgRandom"));
@@ -1171,7 +1197,7 @@ impl Room {
 
     /// [`Room::message`] of an item held as an owned value (the C2C poll, getmsg).
     fn message_of(&mut self, item: &Json, kind: Kind, batch: &mut Batch) {
-        let text = item.to_string();
+        let text = item.text();
         if let Ok(item) = Val::parse(&text) {
             self.message(&item, kind, batch);
         }
@@ -1241,7 +1267,7 @@ impl Room {
         let items = match items {
             Some(items) => items,
             None => {
-                text = reply.get("RspMsgList").map(Json::to_string);
+                text = reply.get("RspMsgList").map(Json::text);
                 parsed = Val::parse(text.as_deref().unwrap_or_default()).unwrap_or_default();
                 &parsed
             }
@@ -1325,5 +1351,5 @@ impl Room {
 }
 
 fn num_i(n: i64) -> Json {
-    Json::Num(n.to_string())
+    Json::Num(crate::text::int_text(n))
 }

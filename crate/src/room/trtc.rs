@@ -8,6 +8,7 @@
 use super::{codes, Phase, Room};
 use crate::codec::truthy;
 use crate::json::{obj, Json};
+use crate::prelude::*;
 use crate::props::Props;
 use crate::slots::{self, Listed};
 use crate::urls::{encode_component, ROOM_HOST};
@@ -40,8 +41,8 @@ pub(super) struct Users {
 /// The pusher URL: the parameters and defaults `trtc-wx-sdk` sends, every value percent-encoded.
 pub(super) fn push_url(p: &Props) -> String {
     let room = match p.str_room_id.as_str() {
-        "" => format!("roomid={}", p.room_id),
-        id => format!("strroomid={}", encode_component(id)),
+        "" => cat!("roomid=", p.room_id),
+        id => cat!("strroomid=", encode_component(id)),
     };
     let scene = if p.scene == "live" {
         "live"
@@ -50,18 +51,28 @@ pub(super) fn push_url(p: &Props) -> String {
     };
     let set = |n: u64| match n {
         0 => String::new(),
-        n => n.to_string(),
+        n => crate::text::int_text(n),
     };
-    format!(
-        "room://{ROOM_HOST}/rtc?sdkappid={}&{room}&userid={}&usersig={}&appscene={scene}\
-         &encsmall=0&cloudenv=PRO&enableBlackStream=&streamid=&userdefinerecordid={}\
-         &privatemapkey={}&pureaudiomode={}&recvmode=1&enableinfiniteanchor=0&component=1",
+    cat!(
+        "room://",
+        ROOM_HOST,
+        "/rtc?sdkappid=",
         p.sdk_app_id,
+        "&",
+        room,
+        "&userid=",
         encode_component(&p.user_id),
+        "&usersig=",
         encode_component(&p.user_sig),
+        "&appscene=",
+        scene,
+        "&encsmall=0&cloudenv=PRO&enableBlackStream=&streamid=&userdefinerecordid=",
         set(p.record_id.unwrap_or(0)),
+        "&privatemapkey=",
         encode_component(&p.private_map_key),
+        "&pureaudiomode=",
         set(p.pure_audio_push_mod),
+        "&recvmode=1&enableinfiniteanchor=0&component=1"
     )
 }
 
@@ -136,24 +147,21 @@ impl Room {
             self.event(
                 "warning",
                 codes::BAD_INPUT,
-                format!("pusher {code} ignored: {why}").into(),
+                cat!("pusher ", code, " ignored: ", why).into(),
             );
             return;
         };
         let mut skipped = Vec::new();
         for entry in list {
             if !self.user_entry(code, entry) {
-                skipped.push(entry.to_string());
+                skipped.push(entry.text());
             }
         }
         if !skipped.is_empty() {
             self.event(
                 "warning",
                 codes::BAD_INPUT,
-                format!(
-                    "pusher {code}: skipped entries (no userid, a userid with a lone UTF-16 surrogate or U+FFFD, unknown streamtype, or a user 1031 never announced): {}",
-                    crate::join(&skipped, ", ")
-                )
+                cat!("pusher ", code, ": skipped entries (no userid, a userid with a lone UTF-16 surrogate or U+FFFD, unknown streamtype, or a user 1031 never announced): ", crate::join(&skipped, ", "))
                 .into(),
             );
         }
@@ -207,7 +215,7 @@ impl Room {
             1033 if aux => ("remote_video", flip(&mut users.shares, id, on)),
             1033 => (
                 "remote_video",
-                std::mem::replace(&mut users.list[at].video, on),
+                core::mem::replace(&mut users.list[at].video, on),
             ),
             _ => ("remote_audio", flip(&mut users.audio, id, on)),
         };
@@ -248,9 +256,12 @@ impl Room {
                 };
                 roster.push(Listed {
                     id: id.clone(),
-                    src: format!(
-                        "room://{ROOM_HOST}/rtc?userid={}&streamtype={}",
+                    src: cat!(
+                        "room://",
+                        ROOM_HOST,
+                        "/rtc?userid=",
                         encode_component(id),
+                        "&streamtype=",
                         stream(aux)
                     ),
                     aux,
@@ -271,7 +282,7 @@ impl Room {
         for listed in &roster {
             if !self.slots.iter().flatten().any(|m| m.is(listed)) {
                 let name = if listed.aux {
-                    format!("{} (screen)", listed.id)
+                    cat!(listed.id, " (screen)")
                 } else {
                     listed.id.clone()
                 };

@@ -8,8 +8,8 @@
 //! core's few kinds of allocation (strings, vectors of JSON values) keep small. dlmalloc would do
 //! as well but is 6 KB of wasm; this is a few hundred bytes.
 
-use std::alloc::{GlobalAlloc, Layout};
-use std::cell::Cell;
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
 
 /// Blocks are 16 bytes or more, so every block is 16-aligned; larger alignments are never reused.
 const MIN_SHIFT: usize = 4;
@@ -54,7 +54,7 @@ impl<G: Fn(usize) -> Option<usize>> SizeClasses<G> {
         if self.top.get() == 0 || at.checked_add(size).is_none_or(|e| e > self.end.get()) {
             let pages = size.saturating_add(align).div_ceil(PAGE).max(16);
             let Some(base) = (self.grow)(pages) else {
-                return std::ptr::null_mut();
+                return core::ptr::null_mut();
             };
             if base != self.end.get() {
                 self.top.set(base); // not contiguous with the old space: leave its tail unused
@@ -74,7 +74,7 @@ unsafe impl<G: Fn(usize) -> Option<usize>> GlobalAlloc for SizeClasses<G> {
         }
         let class = Self::class(layout);
         let Some(head) = self.free.get(class) else {
-            return std::ptr::null_mut();
+            return core::ptr::null_mut();
         };
         match head.get() {
             0 => self.carve(1 << (class + MIN_SHIFT), MAX_ALIGN),
@@ -133,7 +133,7 @@ mod tests {
                     let p = a.alloc(layout);
                     assert!(!p.is_null());
                     assert_eq!(p as usize % layout.align(), 0);
-                    std::ptr::write_bytes(p, fill, layout.size());
+                    core::ptr::write_bytes(p, fill, layout.size());
                     live.push((p, layout, fill));
                 },
                 2 if !live.is_empty() => unsafe {
@@ -146,7 +146,7 @@ mod tests {
                         "realloc kept the bytes"
                     );
                     let layout = Layout::from_size_align(new_size, layout.align()).unwrap();
-                    std::ptr::write_bytes(q, fill, new_size);
+                    core::ptr::write_bytes(q, fill, new_size);
                     live.push((q, layout, fill));
                 },
                 _ => {
