@@ -21,6 +21,12 @@ impl fmt::Display for DecodeError {
 
 impl core::error::Error for DecodeError {}
 
+impl crate::text::Piece for DecodeError {
+    fn put(&self, out: &mut String) {
+        out.push_str(&self.0);
+    }
+}
+
 fn err<T>(text: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError(text.into()))
 }
@@ -29,55 +35,7 @@ fn kind(v: &Json) -> &'static str {
     v.kind()
 }
 
-/// The value of a whole number written as JSON number text (`12`, `-3`, `12.0`, `1.2e3`). Numbers
-/// stay text inside the core (serde_json's `arbitrary_precision`), which keeps float parsing and
-/// printing, and their tables, out of the wasm module.
-pub(crate) fn whole_number(text: &str) -> Option<i64> {
-    // `get` rather than indexing: no panic path (and its formatting code) in the module. Bytes
-    // rather than char patterns (find, split_once, chain): no searcher code for them.
-    let bytes = text.as_bytes();
-    let (mantissa, exp) = match bytes.iter().position(|&b| b == b'e' || b == b'E') {
-        Some(at) => (bytes.get(..at)?, text.get(at + 1..)?.parse::<i64>().ok()?),
-        None => (bytes, 0),
-    };
-    let (negative, digits) = match mantissa.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, mantissa),
-    };
-    // int ++ frac is `digits` without its first '.', which sits `int_len` digits in.
-    let dot = digits.iter().position(|&b| b == b'.');
-    let int_len = dot.unwrap_or(digits.len());
-    if int_len == 0 {
-        return None;
-    }
-    // The decimal point sits `point` digits into int ++ frac.
-    let point = (int_len as i64).saturating_add(exp);
-    let mut value: i64 = 0;
-    let mut placed = 0i64;
-    let mut at = 0i64;
-    for (i, &b) in digits.iter().enumerate() {
-        if Some(i) == dot {
-            continue;
-        }
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        let digit = i64::from(b - b'0');
-        if at < point {
-            value = value.checked_mul(10)?.checked_add(digit)?;
-            placed += 1;
-        } else if digit != 0 {
-            return None; // a fraction
-        }
-        at += 1;
-    }
-    if value != 0 {
-        for _ in placed..point {
-            value = value.checked_mul(10)?; // overflows within 19 steps for any huge exponent
-        }
-    }
-    Some(if negative { -value } else { value })
-}
+pub(crate) use crate::json::whole_number;
 
 fn number(v: &Json) -> Option<i64> {
     match v {

@@ -7,12 +7,17 @@
 //! `cargo test`. The wire form the shim speaks is described in `docs/core-protocol.md`.
 //!
 //! The shipped wasm build is `no_std`: std's panic machinery formats a message no one reads (a
-//! trap is all the shim sees). Together with `cat!` (text.rs) instead of `format!`, that took the module
+//! trap is all the shim sees). Together with `cat!` (hot/src/text.rs) instead of `format!`, that took the module
 //! from 37,076 to about 35,460 bytes after brotli. Native builds (tests, benches, the emulator) keep std.
 
 #![cfg_attr(all(target_arch = "wasm32", target_os = "unknown"), no_std)]
 
 extern crate alloc;
+#[macro_use]
+extern crate webrtc_room_hot;
+
+pub use webrtc_room_hot::json;
+use webrtc_room_hot::{tape, text};
 
 use prelude::*;
 
@@ -24,19 +29,12 @@ mod prelude {
     pub(crate) use alloc::vec::Vec;
 }
 
-#[macro_use]
-mod text;
-
 mod codec;
-#[cfg(any(target_arch = "wasm32", test))]
-mod heap;
 mod input;
-pub mod json;
 mod output;
 mod props;
 mod room;
 pub mod slots;
-mod tape;
 mod urls;
 mod utf8;
 mod view;

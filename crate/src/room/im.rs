@@ -187,7 +187,7 @@ fn num(n: u64) -> Json {
 }
 
 // Incoming messages are read borrowed from the reply text ([`Val`]) and written straight onto a
-// tape (`tape.rs`): a 500-message long-poll batch never becomes owned values or JSON text.
+// tape (`hot/src/tape.rs`): a 500-message long-poll batch never becomes owned values or JSON text.
 
 /// [`int_field_of`] of a borrowed value.
 fn int_of(v: &Val) -> Option<i64> {
@@ -231,7 +231,7 @@ fn put_fields(t: &mut Tape, from: Option<&Val>, names: &[&str]) {
 }
 
 /// Writes a message element `{MsgType, MsgContent}`: its type, then its content's kind and fields
-/// (`tape.rs`).
+/// (`hot/src/tape.rs`).
 fn element(elem: &Val, t: &mut Tape) {
     let kind = text_of(elem, "MsgType");
     let kind = kind.trim_end();

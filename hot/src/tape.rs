@@ -9,24 +9,26 @@
 use crate::json::Json;
 use crate::json::Val;
 use crate::prelude::*;
+#[cfg(not(target_arch = "wasm32"))]
+use alloc::vec;
 
 /// A value is three words: its kind and two more.
-pub(crate) const NUM: f64 = 0.0; // [NUM, the number, 0]: a whole number
-pub(crate) const STR: f64 = 1.0; // [STR, start, end]: the string chars[start..end]
-pub(crate) const JSON: f64 = 2.0; // [JSON, start, end]: JSON text, any other number or value
-pub(crate) const BOOL: f64 = 3.0; // [BOOL, 0 or 1, 0]
-pub(crate) const NULL: f64 = 4.0; // [NULL, 0, 0]
+pub const NUM: f64 = 0.0; // [NUM, the number, 0]: a whole number
+pub const STR: f64 = 1.0; // [STR, start, end]: the string chars[start..end]
+pub const JSON: f64 = 2.0; // [JSON, start, end]: JSON text, any other number or value
+pub const BOOL: f64 = 3.0; // [BOOL, 0 or 1, 0]
+pub const NULL: f64 = 4.0; // [NULL, 0, 0]
 
 /// Content kinds: the word after an element's type says what follows it.
-pub(crate) const OTHER: f64 = 0.0; // one value: the content as it came
-pub(crate) const TEXT: f64 = 1.0; // text
-pub(crate) const FACE: f64 = 2.0; // index, data
-pub(crate) const CUSTOM: f64 = 3.0; // data, desc, ext
-pub(crate) const TIP: f64 = 4.0; // opType, opUserId, groupId, groupName, userIdList,
-                                 // groupInfoList, memberInfoList, groupMemberNum
+pub const OTHER: f64 = 0.0; // one value: the content as it came
+pub const TEXT: f64 = 1.0; // text
+pub const FACE: f64 = 2.0; // index, data
+pub const CUSTOM: f64 = 3.0; // data, desc, ext
+pub const TIP: f64 = 4.0; // opType, opUserId, groupId, groupName, userIdList,
+                          // groupInfoList, memberInfoList, groupMemberNum
 
 /// The strings of [`Tape::known`]: the session types, and each element type at its content kind.
-pub(crate) const KNOWN: [&str; 6] = [
+pub const KNOWN: [&str; 6] = [
     "GROUP",
     "TIMTextElem",
     "TIMFaceElem",
@@ -34,8 +36,8 @@ pub(crate) const KNOWN: [&str; 6] = [
     "TIMGroupTipElem",
     "C2C",
 ];
-pub(crate) const GROUP_SESSION: usize = 0;
-pub(crate) const C2C_SESSION: usize = 5;
+pub const GROUP_SESSION: usize = 0;
+pub const C2C_SESSION: usize = 5;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tape {
@@ -51,23 +53,23 @@ impl Tape {
         self.words.is_empty()
     }
 
-    pub(crate) fn word(&mut self, w: f64) {
+    pub fn word(&mut self, w: f64) {
         self.words.push(w);
     }
 
     /// The words `at..at + n` again (a value written before: no text copied).
-    pub(crate) fn again(&mut self, at: usize, n: usize) {
+    pub fn again(&mut self, at: usize, n: usize) {
         for i in at..at + n {
             let w = self.words.get(i).copied().unwrap_or(NULL);
             self.words.push(w);
         }
     }
 
-    pub(crate) fn num(&mut self, n: f64) {
+    pub fn num(&mut self, n: f64) {
         self.three(NUM, n, 0.0);
     }
 
-    pub(crate) fn bool(&mut self, b: bool) {
+    pub fn bool(&mut self, b: bool) {
         self.three(BOOL, f64::from(u8::from(b)), 0.0);
     }
 
@@ -76,7 +78,7 @@ impl Tape {
     }
 
     /// A string value (`kind` STR) or JSON text (`kind` JSON).
-    pub(crate) fn text(&mut self, kind: f64, s: &str) {
+    pub fn text(&mut self, kind: f64, s: &str) {
         let start = self.chars.len();
         if s.bytes().all(|b| b < 0x80) {
             // most strings in a reply: ids, numbers' text, custom data
@@ -90,7 +92,7 @@ impl Tape {
     /// The string `KNOWN[k]`, which the core writes in most messages: after its first time in the
     /// tape, its first copy's three words again. A quarter of the text of a 500-message batch was
     /// such repeats, and the shim makes a string of every char.
-    pub(crate) fn known(&mut self, k: usize) {
+    pub fn known(&mut self, k: usize) {
         match self.known[k] {
             0 => {
                 self.known[k] = self.words.len() as u32 + 1;
@@ -101,14 +103,14 @@ impl Tape {
     }
 
     /// A number as JSON text.
-    pub(crate) fn number(&mut self, n: &str) {
+    pub fn number(&mut self, n: &str) {
         // most numbers in a reply: a few plain digits, read here without whole_number's weighing
         // of signs, fractions and exponents (in wasm ~7 % of a long-poll batch)
         if n.len() < 16 && n.bytes().all(|b| b.is_ascii_digit()) {
             let digits = n.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
             return self.num(digits as f64);
         }
-        match crate::codec::whole_number(n) {
+        match crate::json::whole_number(n) {
             // An i64 becomes the nearest f64, as JSON.parse reads its text.
             Some(i) => self.num(i as f64),
             _ => self.text(JSON, n),
@@ -116,7 +118,7 @@ impl Tape {
     }
 
     /// A value read from a reply; `None` (a missing field) is null.
-    pub(crate) fn val(&mut self, v: Option<&Val>) {
+    pub fn val(&mut self, v: Option<&Val>) {
         match v {
             None | Some(Val::Null) => self.three(NULL, 0.0, 0.0),
             Some(Val::Bool(b)) => self.bool(*b),
@@ -136,7 +138,7 @@ impl Tape {
 /// sessName, subType, isSend, fromAccount, fromAccountNick, time, seq, random, [[elemType,
 /// content], ...]]`): what native callers (tests, benches) get in place of a tape range.
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn render(tape: &Tape) -> Json {
+pub fn render(tape: &Tape) -> Json {
     let mut r = Reader { tape, at: 0 };
     let mut msgs = Vec::new();
     while r.at < tape.words.len() {

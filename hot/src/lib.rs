@@ -1,0 +1,27 @@
+//! The hot paths of the `<webrtc-room>` core (`webrtc-room-core`), in a crate of their own so
+//! that they are optimised for speed while the rest of the core is optimised for size (the
+//! workspace's `Cargo.toml`): reading a long-poll reply of hundreds of messages and writing them
+//! for the page is most of the core's work in a busy room.
+//!
+//! - [`json`]: owned values ([`json::Json`]), values borrowed from their text ([`json::Val`])
+//!   and the parser;
+//! - [`tape`]: the messages as the shim reads them out of the wasm memory;
+//! - [`text`]: `cat!`, which joins text and whole numbers without `core::fmt`;
+//! - `heap`: the wasm build's allocator.
+
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+/// The names std's prelude gives.
+mod prelude {
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec::Vec;
+}
+
+#[macro_use]
+pub mod text;
+#[cfg(any(target_arch = "wasm32", test))]
+pub mod heap;
+pub mod json;
+pub mod tape;
