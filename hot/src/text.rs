@@ -75,8 +75,8 @@ fn put_int(out: &mut String, negative: bool, mut n: u64) {
         at -= 1;
         digits[at] = b'-';
     }
-    // ASCII digits and a sign: always UTF-8.
-    out.push_str(core::str::from_utf8(&digits[at..]).unwrap_or_default());
+    // ASCII, so one char a byte (str::from_utf8 would bring its validator along: ~700 bytes)
+    out.extend(digits.iter().skip(at).map(|&b| char::from(b)));
 }
 
 /// A number's decimal text.
