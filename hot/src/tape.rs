@@ -74,7 +74,10 @@ impl Tape {
     }
 
     fn three(&mut self, kind: f64, a: f64, b: f64) {
-        self.words.extend_from_slice(&[kind, a, b]);
+        self.words.reserve(3);
+        self.words.push(kind);
+        self.words.push(a);
+        self.words.push(b);
     }
 
     /// A string value (`kind` STR) or JSON text (`kind` JSON).
