@@ -284,8 +284,9 @@ impl<'a> Val<'a> {
             at: 0,
             items: Vec::new(),
             fields: Vec::new(),
+            open: Vec::new(),
         };
-        let value = p.value(0)?;
+        let value = p.value()?;
         p.space();
         if p.at != p.src.len() {
             return Err(p.fail("unexpected text after the value"));
@@ -432,6 +433,17 @@ struct Parser<'a> {
     /// its own list of exactly its size when it closes.
     items: Vec<Val<'a>>,
     fields: Vec<(Cow<'a, str>, Val<'a>)>,
+    /// The arrays and objects open around the value being parsed, innermost last.
+    open: Vec<Open<'a>>,
+}
+
+/// An array or object being parsed: where its items or fields start in the parser's lists; for
+/// an object, the lengths of the keys it has (a bit each) and the key whose value comes next.
+struct Open<'a> {
+    mark: usize,
+    object: bool,
+    seen: u64,
+    key: Cow<'a, str>,
 }
 
 impl<'a> Parser<'a> {
@@ -471,82 +483,119 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Val<'a>, String> {
-        if depth > MAX_DEPTH {
-            return Err(self.fail("nesting too deep"));
+    /// One value. A loop over the values of the text, arrays and objects kept open on a list,
+    /// rather than a call per value: in wasm the calls were much of the parser's time.
+    fn value(&mut self) -> Result<Val<'a>, String> {
+        'value: loop {
+            if self.open.len() > MAX_DEPTH {
+                return Err(self.fail("nesting too deep"));
+            }
+            self.space();
+            let mut value = match self.src.get(self.at) {
+                None => return Err(self.fail("unexpected end")),
+                Some(b'n') => self.word("null", Val::Null)?,
+                Some(b't') => self.word("true", Val::Bool(true))?,
+                Some(b'f') => self.word("false", Val::Bool(false))?,
+                Some(b'"') => self.string()?,
+                Some(b'[') => {
+                    self.at += 1;
+                    self.space();
+                    if !self.eat(b']') {
+                        let mark = self.items.len();
+                        let key = Cow::Borrowed("");
+                        self.open.push(Open {
+                            mark,
+                            object: false,
+                            seen: 0,
+                            key,
+                        });
+                        continue 'value;
+                    }
+                    Val::Arr(Vec::new())
+                }
+                Some(b'{') => {
+                    self.at += 1;
+                    self.space();
+                    if !self.eat(b'}') {
+                        let (mark, key) = (self.fields.len(), self.key()?);
+                        self.open.push(Open {
+                            mark,
+                            object: true,
+                            seen: 0,
+                            key,
+                        });
+                        continue 'value;
+                    }
+                    Val::Obj(Vec::new())
+                }
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(_) => return Err(self.fail("unexpected character")),
+            };
+            // A whole value: it goes into the innermost open container, which may end here
+            // and so be a whole value for the one around it.
+            loop {
+                let Some(top) = self.open.last_mut() else {
+                    return Ok(value);
+                };
+                let mark = top.mark;
+                if top.object {
+                    // Like JSON.parse: a repeated key keeps the last value (in the first one's
+                    // place). A key of a length no key before it had is new: no search (in wasm
+                    // the search was ~8 % of a long-poll batch).
+                    let key = core::mem::take(&mut top.key);
+                    let bit = 1u64 << (key.len() & 63);
+                    let repeated = top.seen & bit != 0;
+                    top.seen |= bit;
+                    let old = repeated
+                        .then(|| self.fields[mark..].iter_mut().find(|(k, _)| *k == key))
+                        .flatten();
+                    match old {
+                        Some(field) => field.1 = value,
+                        None => self.fields.push((key, value)),
+                    }
+                    self.space();
+                    if self.eat(b',') {
+                        let key = self.key()?;
+                        if let Some(top) = self.open.last_mut() {
+                            top.key = key;
+                        }
+                        continue 'value;
+                    }
+                    if !self.eat(b'}') {
+                        return Err(self.fail("expected ',' or '}'"));
+                    }
+                    value = Val::Obj(self.fields.split_off(mark));
+                } else {
+                    self.items.push(value);
+                    self.space();
+                    if self.eat(b',') {
+                        continue 'value;
+                    }
+                    if !self.eat(b']') {
+                        return Err(self.fail("expected ',' or ']'"));
+                    }
+                    value = Val::Arr(self.items.split_off(mark));
+                }
+                self.open.pop();
+            }
         }
+    }
+
+    /// An object's next key and the colon after it.
+    fn key(&mut self) -> Result<Cow<'a, str>, String> {
         self.space();
-        match self.src.get(self.at) {
-            None => Err(self.fail("unexpected end")),
-            Some(b'n') => self.word("null", Val::Null),
-            Some(b't') => self.word("true", Val::Bool(true)),
-            Some(b'f') => self.word("false", Val::Bool(false)),
-            Some(b'"') => self.string(),
-            Some(b'[') => {
-                self.at += 1;
-                let mark = self.items.len();
-                self.space();
-                if !self.eat(b']') {
-                    loop {
-                        let item = self.value(depth + 1)?;
-                        self.items.push(item);
-                        self.space();
-                        if self.eat(b']') {
-                            break;
-                        }
-                        if !self.eat(b',') {
-                            return Err(self.fail("expected ',' or ']'"));
-                        }
-                    }
-                }
-                Ok(Val::Arr(self.items.split_off(mark)))
-            }
-            Some(b'{') => {
-                self.at += 1;
-                let mark = self.fields.len();
-                let mut seen = 0u64;
-                self.space();
-                if !self.eat(b'}') {
-                    loop {
-                        self.space();
-                        if self.src.get(self.at) != Some(&b'"') {
-                            return Err(self.fail("expected a key"));
-                        }
-                        let key = match self.string()? {
-                            Val::Str(text) => Cow::Borrowed(text),
-                            key => key.as_str().unwrap_or_default(),
-                        };
-                        self.space();
-                        if !self.eat(b':') {
-                            return Err(self.fail("expected ':'"));
-                        }
-                        let value = self.value(depth + 1)?;
-                        // Like JSON.parse: a repeated key keeps the last value (in the first one's
-                        // place). A key of a length no key before it had is new: no search (in
-                        // wasm the search was ~8 % of a long-poll batch).
-                        let bit = 1u64 << (key.len() & 63);
-                        let old = (seen & bit != 0)
-                            .then(|| self.fields[mark..].iter_mut().find(|(k, _)| *k == key))
-                            .flatten();
-                        seen |= bit;
-                        match old {
-                            Some(field) => field.1 = value,
-                            None => self.fields.push((key, value)),
-                        }
-                        self.space();
-                        if self.eat(b'}') {
-                            break;
-                        }
-                        if !self.eat(b',') {
-                            return Err(self.fail("expected ',' or '}'"));
-                        }
-                    }
-                }
-                Ok(Val::Obj(self.fields.split_off(mark)))
-            }
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.fail("unexpected character")),
+        if self.src.get(self.at) != Some(&b'"') {
+            return Err(self.fail("expected a key"));
         }
+        let key = match self.string()? {
+            Val::Str(text) => Cow::Borrowed(text),
+            key => key.as_str().unwrap_or_default(),
+        };
+        self.space();
+        if !self.eat(b':') {
+            return Err(self.fail("expected ':'"));
+        }
+        Ok(key)
     }
 
     #[inline(always)]
