@@ -7,17 +7,18 @@
 //! `cargo test`. The wire form the shim speaks is described in `docs/core-protocol.md`.
 //!
 //! The shipped wasm build is `no_std`: std's panic machinery formats a message no one reads (a
-//! trap is all the shim sees). Together with `cat!` (hot/src/text.rs) instead of `format!`, that took the module
+//! trap is all the shim sees). Together with `cat!` (text/) instead of `format!`, that took the module
 //! from 37,076 to about 35,460 bytes after brotli. Native builds (tests, benches, the emulator) keep std.
 
 #![cfg_attr(all(target_arch = "wasm32", target_os = "unknown"), no_std)]
 
 extern crate alloc;
 #[macro_use]
-extern crate webrtc_room_hot;
+extern crate webrtc_room_text;
 
 pub use webrtc_room_hot::json;
-use webrtc_room_hot::{tape, text};
+use webrtc_room_hot::tape;
+use webrtc_room_text as text;
 
 use prelude::*;
 

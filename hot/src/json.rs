@@ -10,6 +10,8 @@
 use crate::prelude::*;
 use alloc::borrow::Cow;
 use core::fmt;
+pub use webrtc_room_text::whole_number;
+use webrtc_room_text::{unescape, write_str};
 
 /// A JSON value. Numbers keep their text; objects keep key order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -24,56 +26,6 @@ pub enum Json {
     /// JSON text, written out as it is: a reply body not parsed yet (`input::reply_text`), or
     /// messages the core wrote as text. Never the result of [`Json::parse`].
     Raw(String),
-}
-
-/// The value of a whole number written as JSON number text (`12`, `-3`, `12.0`, `1.2e3`). Numbers
-/// stay text inside the core (serde_json's `arbitrary_precision`), which keeps float parsing and
-/// printing, and their tables, out of the wasm module.
-pub fn whole_number(text: &str) -> Option<i64> {
-    // `get` rather than indexing: no panic path (and its formatting code) in the module. Bytes
-    // rather than char patterns (find, split_once, chain): no searcher code for them.
-    let bytes = text.as_bytes();
-    let (mantissa, exp) = match bytes.iter().position(|&b| b == b'e' || b == b'E') {
-        Some(at) => (bytes.get(..at)?, text.get(at + 1..)?.parse::<i64>().ok()?),
-        None => (bytes, 0),
-    };
-    let (negative, digits) = match mantissa.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, mantissa),
-    };
-    // int ++ frac is `digits` without its first '.', which sits `int_len` digits in.
-    let dot = digits.iter().position(|&b| b == b'.');
-    let int_len = dot.unwrap_or(digits.len());
-    if int_len == 0 {
-        return None;
-    }
-    // The decimal point sits `point` digits into int ++ frac.
-    let point = (int_len as i64).saturating_add(exp);
-    let mut value: i64 = 0;
-    let mut placed = 0i64;
-    let mut at = 0i64;
-    for (i, &b) in digits.iter().enumerate() {
-        if Some(i) == dot {
-            continue;
-        }
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        let digit = i64::from(b - b'0');
-        if at < point {
-            value = value.checked_mul(10)?.checked_add(digit)?;
-            placed += 1;
-        } else if digit != 0 {
-            return None; // a fraction
-        }
-        at += 1;
-    }
-    if value != 0 {
-        for _ in placed..point {
-            value = value.checked_mul(10)?; // overflows within 19 steps for any huge exponent
-        }
-    }
-    Some(if negative { -value } else { value })
 }
 
 /// Deeper nesting than this is refused rather than risking the wasm stack.
@@ -173,6 +125,12 @@ impl Json {
     }
 }
 
+impl webrtc_room_text::Piece for Json {
+    fn put(&self, out: &mut String) {
+        self.write(out);
+    }
+}
+
 impl fmt::Display for Json {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text())
@@ -219,7 +177,7 @@ macro_rules! from_int {
     ($($t:ty),*) => {$(
         impl From<$t> for Json {
             fn from(n: $t) -> Json {
-                Json::Num(crate::text::int_text(n))
+                Json::Num(webrtc_room_text::int_text(n))
             }
         }
     )*};
@@ -230,29 +188,6 @@ impl From<Vec<Json>> for Json {
     fn from(items: Vec<Json>) -> Json {
         Json::Arr(items)
     }
-}
-
-pub(crate) fn write_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// A JSON value borrowed from the text it was parsed from: a string is its raw text between the
@@ -358,57 +293,6 @@ impl<'a> Val<'a> {
             _ => self.to_json().write(out),
         }
     }
-}
-
-/// The text of a raw string the parser accepted. Lone surrogates cannot live in a Rust string:
-/// U+FFFD, as UTF-8 coding does.
-fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw.chars();
-    let hex4 = |rest: &mut core::str::Chars| -> Option<u32> {
-        let digits = rest.as_str().get(..4)?;
-        let n = u32::from_str_radix(digits, 16).ok()?;
-        rest.nth(3);
-        Some(n)
-    };
-    loop {
-        // the text up to the next backslash, copied as it is (custom data: long runs of JSON)
-        let text = rest.as_str();
-        let n = text.bytes().position(|b| b == b'\\').unwrap_or(text.len());
-        // Sound: a backslash is ASCII, so `n` is a char boundary of `text`.
-        let (run, tail) = unsafe { (text.get_unchecked(..n), text.get_unchecked(n..)) };
-        out.push_str(run);
-        rest = tail.chars();
-        if rest.next().is_none() {
-            break;
-        }
-        let c = match rest.next() {
-            Some('b') => '\u{8}',
-            Some('f') => '\u{c}',
-            Some('n') => '\n',
-            Some('r') => '\r',
-            Some('t') => '\t',
-            Some('u') => {
-                let unit = hex4(&mut rest).unwrap_or(0xFFFD);
-                let high = (0xD800..0xDC00).contains(&unit) && rest.as_str().starts_with("\\u");
-                let pair = high.then(|| {
-                    let mut ahead = rest.clone();
-                    ahead.nth(1);
-                    let low = hex4(&mut ahead).filter(|l| (0xDC00..0xE000).contains(l))?;
-                    rest = ahead;
-                    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-                });
-                pair.flatten()
-                    .or_else(|| char::from_u32(unit))
-                    .unwrap_or('\u{FFFD}')
-            }
-            // '"', '\\' and '/' stand for themselves
-            Some(c) => c,
-            None => break,
-        };
-        out.push(c);
-    }
-    out
 }
 
 /// The bytes a string's scan stops at: its closing quote, an escape, a control character (one

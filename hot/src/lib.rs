@@ -6,7 +6,6 @@
 //! - [`json`]: owned values ([`json::Json`]), values borrowed from their text ([`json::Val`])
 //!   and the parser;
 //! - [`tape`]: the messages as the shim reads them out of the wasm memory;
-//! - [`text`]: `cat!`, which joins text and whole numbers without `core::fmt`;
 //! - `heap`: the wasm build's allocator.
 
 #![cfg_attr(not(test), no_std)]
@@ -20,7 +19,8 @@ mod prelude {
 }
 
 #[macro_use]
-pub mod text;
+extern crate webrtc_room_text;
+
 #[cfg(any(target_arch = "wasm32", test))]
 pub mod heap;
 pub mod json;

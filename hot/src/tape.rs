@@ -203,7 +203,7 @@ impl Reader<'_> {
             String::from_utf16(units).expect("the core writes whole strings")
         };
         match kind {
-            k if k == NUM => Json::Num(crate::text::int_text(a as i64)),
+            k if k == NUM => Json::Num(webrtc_room_text::int_text(a as i64)),
             k if k == STR => Json::Str(text()),
             k if k == JSON => Json::parse(&text()).expect("the core writes JSON text"),
             k if k == BOOL => Json::Bool(a == 1.0),
