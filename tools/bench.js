@@ -143,20 +143,15 @@ function countBoundaryBytes () {
 }
 
 async function imBench () {
-  const WebIM = require('../test/support/webim')
   const R = require('../test/support/room')
   const coding = typeof TextDecoder === 'function' ? 'with TextEncoder/TextDecoder (the glue uses them)' : 'without TextEncoder/TextDecoder (the glue\'s own UTF-8 coding)'
   console.log(`\nIM hot path: big-group reply → page's big_group_msg_notify, every message read through the 2019 accessors (real component, WeChat-like runtime ${coding}), ${IM_SAMPLES} samples a cell`)
   console.log('messages  median ms  p95 ms  µs/msg (median)  2019 ms  vs 2019  boundary bytes in/out per batch')
   const counter = countBoundaryBytes()
   const medians = {}
-  const im = new WebIM(env)
   try {
-    const page = env.renderPage({ props: { template: 'grid', enableIM: true } })
-    await env.waitForCore()
-    await page.start({ ...R.BASE })
-    await im.idle()
-    im.stop() // from here on the bench answers the big-group poll itself
+    // from here on the bench answers the big-group poll itself
+    const page = await R.imOnlineThenManual()
     const room = page.room
     // The messages' tapes, which the shim reads straight out of the wasm memory: their bytes
     // count as crossing too (docs/core-protocol.md, "Messages").
@@ -222,7 +217,6 @@ async function imBench () {
     const memory = env.wasm.records.map(r => r.realInstance && r.realInstance.exports.memory.buffer.byteLength)
     console.log(`wasm memory after ${IM_SIZES.length * (IM_WARMUP + IM_SAMPLES)} batches: ${(Math.max(0, ...memory.filter(Boolean)) / 1048576).toFixed(2)} MiB`)
   } finally {
-    im.stop()
     counter.restore()
     await env.cleanup()
   }
