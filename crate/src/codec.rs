@@ -35,7 +35,7 @@ fn kind(v: &Json) -> &'static str {
     v.kind()
 }
 
-pub(crate) use crate::json::whole_number;
+pub(crate) use crate::text::whole_number;
 
 fn number(v: &Json) -> Option<i64> {
     match v {

@@ -10,7 +10,6 @@
 use crate::prelude::*;
 use alloc::borrow::Cow;
 use core::fmt;
-pub use webrtc_room_text::whole_number;
 use webrtc_room_text::{unescape, write_str};
 
 /// A JSON value. Numbers keep their text; objects keep key order.
@@ -471,10 +470,7 @@ impl<'a> Parser<'a> {
         if self.src.get(self.at) != Some(&b'"') {
             return Err(self.fail("expected a key"));
         }
-        let key = match self.string()? {
-            Val::Str(text) => Cow::Borrowed(text),
-            key => key.as_str().unwrap_or_default(),
-        };
+        let key = self.string()?.as_str().unwrap_or_default();
         self.space();
         if !self.eat(b':') {
             return Err(self.fail("expected ':'"));

@@ -113,7 +113,7 @@ impl Tape {
             let digits = n.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
             return self.num(digits as f64);
         }
-        match crate::json::whole_number(n) {
+        match webrtc_room_text::whole_number(n) {
             // An i64 becomes the nearest f64, as JSON.parse reads its text.
             Some(i) => self.num(i as f64),
             _ => self.text(JSON, n),

@@ -157,6 +157,7 @@ pub fn whole_number(text: &str) -> Option<i64> {
     Some(if negative { -value } else { value })
 }
 
+/// Appends `s` as a JSON string, escaped as `JSON.stringify` escapes it.
 pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
