@@ -33,7 +33,7 @@ const MAX_DEPTH: usize = 64;
 impl Json {
     /// Parses one JSON text (surrounding white space allowed, nothing else after it).
     pub fn parse(text: &str) -> Result<Json, String> {
-        Val::parse(text).map(|v| v.to_json())
+        Doc::parse(text).map(|doc| doc.root().to_json())
     }
 
     pub fn get(&self, key: &str) -> Option<&Json> {
@@ -190,10 +190,8 @@ impl From<Vec<Json>> for Json {
 }
 
 /// A JSON value borrowed from the text it was parsed from: a string is its raw text between the
-/// quotes, a number its text. Parsing allocates one list per array and object (and a key only
-/// when it has escapes), and a string without escapes is written back out as it came: what makes
-/// a 500-message long-poll reply cheap (see `room/im.rs`). [`Val::to_json`] gives the value
-/// [`Json::parse`] would.
+/// quotes, a number its text. [`Val::to_json`] gives the value [`Json::parse`] would. The core's
+/// hot path reads a [`Doc`] instead, which is what `Val::parse` parses first.
 #[derive(Clone, Debug, Default)]
 pub enum Val<'a> {
     #[default]
@@ -212,20 +210,7 @@ pub enum Val<'a> {
 impl<'a> Val<'a> {
     /// Parses one JSON text (surrounding white space allowed, nothing else after it).
     pub fn parse(text: &'a str) -> Result<Val<'a>, String> {
-        let mut p = Parser {
-            text,
-            src: text.as_bytes(),
-            at: 0,
-            items: Vec::new(),
-            fields: Vec::new(),
-            open: Vec::new(),
-        };
-        let value = p.value()?;
-        p.space();
-        if p.at != p.src.len() {
-            return Err(p.fail("unexpected text after the value"));
-        }
-        Ok(value)
+        Doc::parse(text).map(|doc| doc.root().to_val())
     }
 
     pub fn get(&self, key: &str) -> Option<&Val<'a>> {
@@ -253,11 +238,6 @@ impl<'a> Val<'a> {
 
     /// The owned value, exactly what [`Json::parse`] gives for the same text.
     pub fn to_json(&self) -> Json {
-        self.to_json_without(None)
-    }
-
-    /// [`Val::to_json`] without the object's field `key` (a value read borrowed instead).
-    pub fn to_json_without(&self, key: Option<&str>) -> Json {
         match self {
             Val::Null => Json::Null,
             Val::Bool(b) => Json::Bool(*b),
@@ -267,7 +247,6 @@ impl<'a> Val<'a> {
             Val::Obj(fields) => Json::Obj(
                 fields
                     .iter()
-                    .filter(|(k, _)| Some(&**k) != key)
                     .map(|(k, v)| (String::from(&**k), v.to_json()))
                     .collect(),
             ),
@@ -277,20 +256,378 @@ impl<'a> Val<'a> {
     /// Appends the compact JSON text: the same text `to_json().write()` appends.
     pub fn write(&self, out: &mut String) {
         match self {
-            Val::Null => out.push_str("null"),
-            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Val::Num(n) => out.push_str(n),
-            // Nothing in it needs escaping: the parser refused control characters, and a quote
-            // or a backslash would have ended it or made it `Esc`.
             Val::Str(text) => {
                 out.push('"');
                 out.push_str(text);
                 out.push('"');
             }
             Val::Esc(raw) => write_str(&unescape(raw), out),
+            _ => self.to_json().write(out),
+        }
+    }
+}
+
+/// A parsed JSON text as one flat list of nodes: each value's node, then (for an array or an
+/// object) its contents' nodes, an object's as key and value in turn. Parsing allocates that one
+/// list: no list per array or object, no string (a string is its raw text between the quotes,
+/// a number its text). Reading a 500-message long-poll reply as a tree of [`Val`]s spent about a
+/// fifth of the core's time allocating and freeing its lists.
+#[derive(Debug)]
+pub struct Doc<'a> {
+    text: &'a str,
+    nodes: Vec<Tok>,
+}
+
+/// One node: its tag, and for a scalar its text's byte range, for an array or an object the
+/// index after its last content node and how many items or fields it has.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tok {
+    pub tag: u32,
+    pub a: u32,
+    pub b: u32,
+}
+
+/// The tags of [`Tok`].
+pub(crate) mod tag {
+    pub const NULL: u32 = 0;
+    pub const TRUE: u32 = 1;
+    pub const FALSE: u32 = 2;
+    pub const NUM: u32 = 3;
+    /// a string without escapes; a key too
+    pub const STR: u32 = 4;
+    /// a string with escapes; a key too
+    pub const ESC: u32 = 5;
+    pub const ARR: u32 = 6;
+    pub const OBJ: u32 = 7;
+    /// The bits of the above.
+    pub const KIND: u32 = 7;
+    /// Added to a key's tag when the same key comes again later in its object: JSON.parse keeps
+    /// the later value (in the first one's place), so lookups pass this one by.
+    pub const SHADOWED: u32 = 8;
+}
+
+/// A key without escapes has its [`print`] in its tag's upper bits: a lookup compares one word
+/// a field and reads the text of the one that matches (in wasm the compare calls were a fifth
+/// of reading a long-poll batch).
+const PRINT: u32 = 8;
+
+/// A key's length, first and last byte.
+#[inline(always)]
+fn print(key: &[u8]) -> u32 {
+    match key {
+        [first, .., last] | [first @ last] => {
+            (key.len() as u32 & 0xff) << 16 | u32::from(*first) << 8 | u32::from(*last)
+        }
+        [] => 0,
+    }
+}
+use tag::*;
+
+impl<'a> Doc<'a> {
+    /// Parses one JSON text (surrounding white space allowed, nothing else after it).
+    pub fn parse(text: &'a str) -> Result<Doc<'a>, String> {
+        let src = text.as_bytes();
+        let mut p = Parser {
+            text,
+            src,
+            at: 0,
+            // about one node a 7 bytes in a long-poll reply: one list, not grown a dozen times
+            nodes: Vec::with_capacity(src.len() / 6 + 1),
+            open: Vec::new(),
+        };
+        p.value()?;
+        p.space();
+        if p.at != src.len() {
+            return Err(p.fail("unexpected text after the value"));
+        }
+        Ok(Doc {
+            text,
+            nodes: p.nodes,
+        })
+    }
+
+    /// The value the text is.
+    pub fn root(&self) -> Node<'_, 'a> {
+        Node { doc: self, at: 0 }
+    }
+}
+
+/// A value in a [`Doc`].
+#[derive(Clone, Copy, Debug)]
+pub struct Node<'d, 'a> {
+    doc: &'d Doc<'a>,
+    at: usize,
+}
+
+impl<'d, 'a> Node<'d, 'a> {
+    #[inline(always)]
+    pub(crate) fn tok(self) -> Tok {
+        // (every node handed out is in the list)
+        self.doc.nodes.get(self.at).copied().unwrap_or(Tok {
+            tag: NULL,
+            a: 0,
+            b: 0,
+        })
+    }
+
+    /// A scalar's raw text.
+    #[inline(always)]
+    pub(crate) fn raw(self, t: Tok) -> &'a str {
+        // Sound: the parser made every node's range, and its ends are at ASCII bytes of the
+        // text (quotes, a number's bytes) or at its ends; unchecked, as str::get is a call and
+        // two char-boundary checks in wasm.
+        unsafe { self.doc.text.get_unchecked(t.a as usize..t.b as usize) }
+    }
+
+    /// The node after this value and its contents.
+    #[inline(always)]
+    fn next(self) -> usize {
+        match self.tok() {
+            Tok {
+                tag: ARR | OBJ, a, ..
+            } => a as usize,
+            _ => self.at + 1,
+        }
+    }
+
+    fn at(self, at: usize) -> Node<'d, 'a> {
+        Node { doc: self.doc, at }
+    }
+
+    /// An object's field `key` (its last one, as JSON.parse keeps).
+    pub fn get(self, key: &str) -> Option<Node<'d, 'a>> {
+        let nodes = &self.doc.nodes[..];
+        let Some(&Tok {
+            tag: OBJ,
+            b: fields,
+            ..
+        }) = nodes.get(self.at)
+        else {
+            return None;
+        };
+        let want = STR | print(key.as_bytes()) << PRINT;
+        let mut k = self.at + 1;
+        for _ in 0..fields {
+            let t = *nodes.get(k)?;
+            let found = if t.tag == want {
+                self.raw(t) == key
+            } else {
+                t.tag == ESC && unescape(self.raw(t)) == key
+            };
+            if found {
+                return Some(self.at(k + 1));
+            }
+            k = match nodes.get(k + 1) {
+                Some(&Tok {
+                    tag: ARR | OBJ, a, ..
+                }) => a as usize,
+                _ => k + 2,
+            };
+        }
+        None
+    }
+
+    /// An object's fields, shadowed keys included (their tag says so).
+    fn fields(self) -> Option<Fields<'d, 'a>> {
+        match self.tok() {
+            Tok { tag: OBJ, b, .. } => Some(Fields {
+                next: self.at(self.at + 1),
+                left: b as usize,
+            }),
+            _ => None,
+        }
+    }
+
+    /// An array's items.
+    pub fn items(self) -> Option<Items<'d, 'a>> {
+        match self.tok() {
+            Tok { tag: ARR, b, .. } => Some(Items {
+                next: self.at(self.at + 1),
+                left: b as usize,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn is_array(self) -> bool {
+        self.tok().tag == ARR
+    }
+
+    /// A number's text.
+    pub fn num(self) -> Option<&'a str> {
+        let t = self.tok();
+        (t.tag == NUM).then(|| self.raw(t))
+    }
+
+    /// The string's text, unescaped only when it has escapes.
+    pub fn as_str(self) -> Option<Cow<'a, str>> {
+        let t = self.tok();
+        match t.tag {
+            STR => Some(Cow::Borrowed(self.raw(t))),
+            ESC => Some(Cow::Owned(unescape(self.raw(t)))),
+            _ => None,
+        }
+    }
+
+    /// The owned value: what [`Json::parse`] gives for its text.
+    pub fn to_json(self) -> Json {
+        self.to_json_without(None)
+    }
+
+    /// [`Node::to_json`] without the object's field `key` (a value read borrowed instead).
+    pub fn to_json_without(self, key: Option<&str>) -> Json {
+        let t = self.tok();
+        match t.tag {
+            TRUE => Json::Bool(true),
+            FALSE => Json::Bool(false),
+            NUM => Json::Num(self.raw(t).to_string()),
+            STR | ESC => Json::Str(self.as_str().unwrap_or_default().into_owned()),
+            ARR => Json::Arr(self.list(Node::to_json)),
+            OBJ => Json::Obj(self.object(key, Node::to_json)),
+            _ => Json::Null,
+        }
+    }
+
+    /// The [`Val`] of this value.
+    fn to_val(self) -> Val<'a> {
+        let t = self.tok();
+        match t.tag {
+            TRUE => Val::Bool(true),
+            FALSE => Val::Bool(false),
+            NUM => Val::Num(self.raw(t)),
+            STR => Val::Str(self.raw(t)),
+            ESC => Val::Esc(self.raw(t)),
+            ARR => Val::Arr(self.list(Node::to_val)),
+            OBJ => Val::Obj(self.object(None, Node::to_val)),
+            _ => Val::Null,
+        }
+    }
+
+    /// An array's items, each made by `make`.
+    fn list<T>(self, make: fn(Node<'d, 'a>) -> T) -> Vec<T> {
+        let mut out = Vec::new();
+        if let Some(items) = self.items() {
+            for item in items {
+                out.push(make(item));
+            }
+        }
+        out
+    }
+
+    /// An object's fields as JSON.parse makes them (a repeated key's last value in the first
+    /// one's place), but `skip`; each value made by `make`.
+    fn object<K, T>(self, skip: Option<&str>, make: fn(Node<'d, 'a>) -> T) -> Vec<(K, T)>
+    where
+        K: From<Cow<'a, str>> + PartialEq<str>,
+    {
+        let mut out: Vec<(K, T)> = Vec::new();
+        let mut shadowed = false;
+        let Some(fields) = self.fields() else {
+            return out;
+        };
+        for (k, v) in fields {
+            let key = match k.tag & KIND {
+                STR => Cow::Borrowed(self.raw(k)),
+                _ => Cow::Owned(unescape(self.raw(k))),
+            };
+            if Some(&*key) == skip {
+                continue;
+            }
+            let value = make(v);
+            // a shadowed key holds the place of its last value
+            let old = if shadowed {
+                out.iter_mut().find(|f| f.0 == *key)
+            } else {
+                None
+            };
+            shadowed |= k.tag & SHADOWED != 0;
+            match old {
+                Some(field) => field.1 = value,
+                None => out.push((K::from(key), value)),
+            }
+        }
+        out
+    }
+
+    /// Appends the compact JSON text: the same text `to_json().write()` appends.
+    pub fn write(self, out: &mut String) {
+        let t = self.tok();
+        match t.tag {
+            NUM => out.push_str(self.raw(t)),
+            // Nothing in it needs escaping: the parser refused control characters, and a quote
+            // or a backslash would have ended it or made it `ESC`.
+            STR => {
+                out.push('"');
+                out.push_str(self.raw(t));
+                out.push('"');
+            }
+            ESC => write_str(&unescape(self.raw(t)), out),
             // Rare in a message (a tip's user list, an unknown element): no second writer.
             _ => self.to_json().write(out),
         }
+    }
+}
+/// An array's items, in order.
+#[derive(Clone, Debug)]
+pub struct Items<'d, 'a> {
+    next: Node<'d, 'a>,
+    left: usize,
+}
+
+/// (what an empty [`Items`] points at)
+static EMPTY: Doc<'static> = Doc {
+    text: "",
+    nodes: Vec::new(),
+};
+
+/// No items.
+impl Default for Items<'_, '_> {
+    fn default() -> Self {
+        Items {
+            next: Node { doc: &EMPTY, at: 0 },
+            left: 0,
+        }
+    }
+}
+
+impl<'d, 'a> Iterator for Items<'d, 'a> {
+    type Item = Node<'d, 'a>;
+
+    fn next(&mut self) -> Option<Node<'d, 'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = self.next;
+        self.next.at = item.next();
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Items<'_, '_> {}
+
+/// An object's fields: each key's node and its value.
+struct Fields<'d, 'a> {
+    next: Node<'d, 'a>,
+    left: usize,
+}
+
+impl<'d, 'a> Iterator for Fields<'d, 'a> {
+    type Item = (Tok, Node<'d, 'a>);
+
+    fn next(&mut self) -> Option<(Tok, Node<'d, 'a>)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let key = self.next.tok();
+        let value = self.next.at(self.next.at + 1);
+        self.next.at = value.next();
+        Some((key, value))
     }
 }
 
@@ -312,24 +649,21 @@ struct Parser<'a> {
     text: &'a str,
     src: &'a [u8],
     at: usize,
-    /// The items and fields of the arrays and objects being parsed, innermost last: each gets
-    /// its own list of exactly its size when it closes.
-    items: Vec<Val<'a>>,
-    fields: Vec<(Cow<'a, str>, Val<'a>)>,
+    nodes: Vec<Tok>,
     /// The arrays and objects open around the value being parsed, innermost last.
-    open: Vec<Open<'a>>,
+    open: Vec<Open>,
 }
 
-/// An array or object being parsed: where its items or fields start in the parser's lists; for
-/// an object, the lengths of the keys it has (a bit each) and the key whose value comes next.
-struct Open<'a> {
-    mark: usize,
+/// An array or object being parsed: its node, how many items or fields it has so far, and for
+/// an object the lengths of its keys so far (a bit each).
+struct Open {
+    node: usize,
     object: bool,
+    count: u32,
     seen: u64,
-    key: Cow<'a, str>,
 }
 
-impl<'a> Parser<'a> {
+impl Parser<'_> {
     // (cold and out of line: the error paths stay out of the hot loops' code)
     #[cold]
     #[inline(never)]
@@ -353,129 +687,165 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn word(&mut self, word: &str, value: Val<'a>) -> Result<Val<'a>, String> {
+    fn word(&mut self, word: &str, tag: u32) -> Result<u32, String> {
         if self
             .src
             .get(self.at..)
             .is_some_and(|rest| rest.starts_with(word.as_bytes()))
         {
             self.at += word.len();
-            Ok(value)
+            Ok(tag)
         } else {
             Err(self.fail("invalid literal"))
         }
     }
 
-    /// One value. A loop over the values of the text, arrays and objects kept open on a list,
-    /// rather than a call per value: in wasm the calls were much of the parser's time.
-    fn value(&mut self) -> Result<Val<'a>, String> {
+    fn push(&mut self, tag: u32, a: usize, b: usize) {
+        self.nodes.push(Tok {
+            tag,
+            a: a as u32,
+            b: b as u32,
+        });
+    }
+
+    /// One value, its contents included. A loop over the values of the text, arrays and objects
+    /// kept open on a list, rather than a call per value: in wasm the calls were much of the
+    /// parser's time.
+    fn value(&mut self) -> Result<(), String> {
         'value: loop {
             if self.open.len() > MAX_DEPTH {
                 return Err(self.fail("nesting too deep"));
             }
             self.space();
-            let mut value = match self.src.get(self.at) {
+            let start = self.at;
+            match self.src.get(self.at) {
                 None => return Err(self.fail("unexpected end")),
-                Some(b'n') => self.word("null", Val::Null)?,
-                Some(b't') => self.word("true", Val::Bool(true))?,
-                Some(b'f') => self.word("false", Val::Bool(false))?,
+                Some(b'n') => {
+                    let tag = self.word("null", NULL)?;
+                    self.push(tag, start, self.at);
+                }
+                Some(b't') => {
+                    let tag = self.word("true", TRUE)?;
+                    self.push(tag, start, self.at);
+                }
+                Some(b'f') => {
+                    let tag = self.word("false", FALSE)?;
+                    self.push(tag, start, self.at);
+                }
                 Some(b'"') => self.string()?,
-                Some(b'[') => {
+                Some(&open @ (b'[' | b'{')) => {
+                    let object = open == b'{';
+                    let node = self.nodes.len();
+                    self.push(if object { OBJ } else { ARR }, 0, 0);
                     self.at += 1;
                     self.space();
-                    if !self.eat(b']') {
-                        let mark = self.items.len();
-                        let key = Cow::Borrowed("");
+                    if !self.eat(if object { b'}' } else { b']' }) {
                         self.open.push(Open {
-                            mark,
-                            object: false,
+                            node,
+                            object,
+                            count: 0,
                             seen: 0,
-                            key,
                         });
-                        continue 'value;
-                    }
-                    Val::Arr(Vec::new())
-                }
-                Some(b'{') => {
-                    self.at += 1;
-                    self.space();
-                    if !self.eat(b'}') {
-                        let (mark, key) = (self.fields.len(), self.key()?);
-                        self.open.push(Open {
-                            mark,
-                            object: true,
-                            seen: 0,
-                            key,
-                        });
-                        continue 'value;
-                    }
-                    Val::Obj(Vec::new())
-                }
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                Some(_) => return Err(self.fail("unexpected character")),
-            };
-            // A whole value: it goes into the innermost open container, which may end here
-            // and so be a whole value for the one around it.
-            loop {
-                let Some(top) = self.open.last_mut() else {
-                    return Ok(value);
-                };
-                let mark = top.mark;
-                if top.object {
-                    // Like JSON.parse: a repeated key keeps the last value (in the first one's
-                    // place). A key of a length no key before it had is new: no search (in wasm
-                    // the search was ~8 % of a long-poll batch).
-                    let key = core::mem::take(&mut top.key);
-                    let bit = 1u64 << (key.len() & 63);
-                    let repeated = top.seen & bit != 0;
-                    top.seen |= bit;
-                    let old = repeated
-                        .then(|| self.fields[mark..].iter_mut().find(|(k, _)| *k == key))
-                        .flatten();
-                    match old {
-                        Some(field) => field.1 = value,
-                        None => self.fields.push((key, value)),
-                    }
-                    self.space();
-                    if self.eat(b',') {
-                        let key = self.key()?;
-                        if let Some(top) = self.open.last_mut() {
-                            top.key = key;
+                        if object {
+                            self.key()?;
                         }
                         continue 'value;
                     }
-                    if !self.eat(b'}') {
-                        return Err(self.fail("expected ',' or '}'"));
-                    }
-                    value = Val::Obj(self.fields.split_off(mark));
-                } else {
-                    self.items.push(value);
-                    self.space();
-                    if self.eat(b',') {
-                        continue 'value;
-                    }
-                    if !self.eat(b']') {
-                        return Err(self.fail("expected ',' or ']'"));
-                    }
-                    value = Val::Arr(self.items.split_off(mark));
+                    let end = self.nodes.len();
+                    self.nodes[node].a = end as u32;
                 }
-                self.open.pop();
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(_) => return Err(self.fail("unexpected character")),
+            }
+            // A whole value: it belongs to the innermost open container, which may end here
+            // and so be a whole value of the one around it.
+            loop {
+                let Some(top) = self.open.last_mut() else {
+                    return Ok(());
+                };
+                top.count += 1;
+                let object = top.object;
+                self.space();
+                if self.eat(b',') {
+                    if object {
+                        self.key()?;
+                    }
+                    continue 'value;
+                }
+                if object && !self.eat(b'}') {
+                    return Err(self.fail("expected ',' or '}'"));
+                }
+                if !object && !self.eat(b']') {
+                    return Err(self.fail("expected ',' or ']'"));
+                }
+                let Some(top) = self.open.pop() else {
+                    return Ok(());
+                };
+                let end = self.nodes.len() as u32;
+                if let Some(node) = self.nodes.get_mut(top.node) {
+                    node.a = end;
+                    node.b = top.count;
+                }
             }
         }
     }
 
-    /// An object's next key and the colon after it.
-    fn key(&mut self) -> Result<Cow<'a, str>, String> {
+    /// An object's next key and the colon after it. Like JSON.parse, a repeated key keeps the
+    /// last value: the same key before it in the object is marked shadowed. A key of a length
+    /// no key before it had is new: no search (in wasm the search was ~8 % of a long-poll batch).
+    fn key(&mut self) -> Result<(), String> {
         self.space();
         if self.src.get(self.at) != Some(&b'"') {
             return Err(self.fail("expected a key"));
         }
-        let key = self.string()?.as_str().unwrap_or_default();
+        self.string()?;
+        let Some(key) = self.nodes.last_mut() else {
+            return Err(self.fail("expected a key"));
+        };
+        // Sound: the string's node, as Node::raw.
+        let raw = unsafe { self.text.get_unchecked(key.a as usize..key.b as usize) };
+        let text = if key.tag == ESC {
+            Cow::Owned(unescape(raw))
+        } else {
+            key.tag |= print(raw.as_bytes()) << PRINT;
+            Cow::Borrowed(raw)
+        };
+        let printed = print(text.as_bytes());
+        if let Some(top) = self.open.last_mut() {
+            let bit = 1u64 << (printed.wrapping_mul(0x9E37_79B1) >> 26);
+            let repeated = top.seen & bit != 0;
+            top.seen |= bit;
+            if repeated {
+                let (mut k, count) = (top.node + 1, top.count);
+                for _ in 0..count {
+                    let Some(&old) = self.nodes.get(k) else { break };
+                    // Sound: a key's node, as Node::raw.
+                    let raw = unsafe { self.text.get_unchecked(old.a as usize..old.b as usize) };
+                    let same = match old.tag & (KIND | SHADOWED) {
+                        STR => old.tag >> PRINT == printed && raw == text,
+                        ESC => unescape(raw) == text,
+                        _ => false,
+                    };
+                    if same {
+                        if let Some(old) = self.nodes.get_mut(k) {
+                            old.tag |= SHADOWED;
+                        }
+                        break;
+                    }
+                    k = match self.nodes.get(k + 1) {
+                        Some(Tok {
+                            tag: ARR | OBJ, a, ..
+                        }) => *a as usize,
+                        _ => k + 2,
+                    };
+                }
+            }
+        }
         self.space();
         if !self.eat(b':') {
             return Err(self.fail("expected ':'"));
         }
-        Ok(key)
+        Ok(())
     }
 
     #[inline(always)]
@@ -487,8 +857,8 @@ impl<'a> Parser<'a> {
         self.at - start
     }
 
-    /// Checks the JSON number grammar and keeps the text.
-    fn number(&mut self) -> Result<Val<'a>, String> {
+    /// Checks the JSON number grammar; its node is its text.
+    fn number(&mut self) -> Result<(), String> {
         let start = self.at;
         self.eat(b'-');
         if self.eat(b'0') {
@@ -507,15 +877,15 @@ impl<'a> Parser<'a> {
                 return Err(self.fail("invalid number"));
             }
         }
-        // Sound: a number's bytes are ASCII, so both ends are char boundaries.
-        Ok(Val::Num(unsafe { self.text.get_unchecked(start..self.at) }))
+        self.push(NUM, start, self.at);
+        Ok(())
     }
 
-    /// Checks a string: `Str` or `Esc` of its raw text between the quotes.
-    fn string(&mut self) -> Result<Val<'a>, String> {
+    /// Checks a string; its node (`STR` or `ESC`) is its raw text between the quotes.
+    fn string(&mut self) -> Result<(), String> {
         self.at += 1; // the opening quote
         let start = self.at;
-        let mut escaped = false;
+        let mut tag = STR;
         loop {
             let rest = self.src.get(self.at..).unwrap_or_default();
             self.at += rest
@@ -526,17 +896,13 @@ impl<'a> Parser<'a> {
                 None => return Err(self.fail("unterminated string")),
                 Some(b'"') => {
                     self.at += 1;
-                    // Sound: it stops only at ASCII bytes inside the text (the quotes), so both
-                    // ends are char boundaries; unchecked, as str::get is a call in wasm.
-                    let raw = unsafe { self.text.get_unchecked(start..self.at - 1) };
-                    return Ok(if escaped {
-                        Val::Esc(raw)
-                    } else {
-                        Val::Str(raw)
-                    });
+                    // It stops only at ASCII bytes inside the text (the quotes), so both ends
+                    // are char boundaries.
+                    self.push(tag, start, self.at - 1);
+                    return Ok(());
                 }
                 Some(b'\\') => {
-                    escaped = true;
+                    tag = ESC;
                     self.at += 1;
                     match self.src.get(self.at) {
                         None => return Err(self.fail("unterminated string")),
@@ -615,5 +981,48 @@ mod tests {
     #[test]
     fn repeated_keys_keep_the_last_value() {
         assert_eq!(round(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn a_doc_finds_fields_as_json_parse_keeps_them() {
+        let text = r#"{"ab":1,"ba":[{"x":[]},2],"\u0061b":"z\n","bb":{},"ab":"last","c":null}"#;
+        let doc = Doc::parse(text).unwrap();
+        let root = doc.root();
+        // the last of a repeated key, whether escaped or not; a key with the same length, first
+        // and last byte is another key
+        assert_eq!(
+            root.get("ab").and_then(Node::as_str).as_deref(),
+            Some("last")
+        );
+        assert_eq!(
+            root.get("bb").map(Node::to_json),
+            Some(Json::Obj(Vec::new()))
+        );
+        assert!(root.get("c").is_some_and(|c| c.to_json().is_null()));
+        assert!(root.get("a").is_none() && root.get("abc").is_none() && root.get("").is_none());
+        // items, skipping over what is inside them
+        let items: Vec<Json> = root
+            .get("ba")
+            .and_then(Node::items)
+            .unwrap()
+            .map(Node::to_json)
+            .collect();
+        assert_eq!(
+            items,
+            [Json::parse(r#"{"x":[]}"#).unwrap(), Json::Num("2".into())]
+        );
+        assert!(root.items().is_none() && root.get("ba").unwrap().get("x").is_none());
+        assert_eq!(
+            root.get("c").map(|c| c.items().unwrap_or_default().len()),
+            Some(0)
+        );
+        // a repeated key's last value in the first one's place, as Json::parse
+        assert_eq!(
+            root.to_json_without(Some("bb")).text(),
+            r#"{"ab":"last","ba":[{"x":[]},2],"c":null}"#
+        );
+        let mut out = String::new();
+        root.write(&mut out);
+        assert_eq!(out, r#"{"ab":"last","ba":[{"x":[]},2],"bb":{},"c":null}"#);
     }
 }

@@ -7,7 +7,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use crate::json::Json;
-use crate::json::Val;
+use crate::json::{tag, Node};
 use crate::prelude::*;
 #[cfg(not(target_arch = "wasm32"))]
 use alloc::vec;
@@ -121,14 +121,19 @@ impl Tape {
     }
 
     /// A value read from a reply; `None` (a missing field) is null.
-    pub fn val(&mut self, v: Option<&Val>) {
-        match v {
-            None | Some(Val::Null) => self.three(NULL, 0.0, 0.0),
-            Some(Val::Bool(b)) => self.bool(*b),
-            Some(Val::Num(n)) => self.number(n),
-            Some(Val::Str(s)) => self.text(STR, s),
-            Some(v @ Val::Esc(_)) => self.text(STR, &v.as_str().unwrap_or_default()),
-            Some(v) => {
+    pub fn val(&mut self, v: Option<Node>) {
+        let Some(v) = v else {
+            return self.three(NULL, 0.0, 0.0);
+        };
+        let t = v.tok();
+        match t.tag {
+            tag::NULL => self.three(NULL, 0.0, 0.0),
+            tag::TRUE => self.bool(true),
+            tag::FALSE => self.bool(false),
+            tag::NUM => self.number(v.raw(t)),
+            tag::STR => self.text(STR, v.raw(t)),
+            tag::ESC => self.text(STR, &webrtc_room_text::unescape(v.raw(t))),
+            _ => {
                 let mut json = String::new();
                 v.write(&mut json);
                 self.text(JSON, &json)

@@ -17,7 +17,7 @@ use crate::input::{parsed_data, MsgBody};
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
-use crate::json::{obj, Json, Val};
+use crate::json::{obj, Doc, Json, Node};
 use crate::output::{Level, Output};
 use crate::tape::{self, Tape};
 use crate::urls::encode_component;
@@ -190,33 +190,33 @@ fn num(n: u64) -> Json {
 // tape (`hot/src/tape.rs`): a 500-message long-poll batch never becomes owned values or JSON text.
 
 /// [`int_field_of`] of a borrowed value.
-fn int_of(v: &Val) -> Option<i64> {
-    match v {
+fn int_of(v: Node) -> Option<i64> {
+    match v.num() {
         // the usual case, without an owned copy
-        Val::Num(n) => crate::codec::whole_number(n),
-        _ => int_field_of(&v.to_json()),
+        Some(n) => crate::codec::whole_number(n),
+        None => int_field_of(&v.to_json()),
     }
 }
 
-fn int_val(v: &Val, name: &str) -> Option<i64> {
+fn int_val(v: Node, name: &str) -> Option<i64> {
     int_of(v.get(name)?)
 }
 
 /// [`truthy`] of a borrowed value (a number without an owned copy).
-fn truthy_of(v: &Val) -> bool {
-    match v {
-        Val::Num(n) => crate::codec::nonzero(n),
-        v => truthy(&v.to_json()),
+fn truthy_of(v: Node) -> bool {
+    match v.num() {
+        Some(n) => crate::codec::nonzero(n),
+        None => truthy(&v.to_json()),
     }
 }
 
 /// A field's text, or "" when it is missing or not a string.
-fn text_of<'a>(v: &Val<'a>, name: &str) -> Cow<'a, str> {
-    v.get(name).and_then(Val::as_str).unwrap_or_default()
+fn text_of<'a>(v: Node<'_, 'a>, name: &str) -> Cow<'a, str> {
+    v.get(name).and_then(Node::as_str).unwrap_or_default()
 }
 
 /// Writes a field's value, `null` when it is missing (JSON text: a C2C message's key).
-fn put(out: &mut String, v: Option<&Val>) {
+fn put(out: &mut String, v: Option<Node>) {
     match v {
         Some(v) => v.write(out),
         None => out.push_str("null"),
@@ -224,7 +224,7 @@ fn put(out: &mut String, v: Option<&Val>) {
 }
 
 /// Writes the fields `names` of `from` (null when missing), in order.
-fn put_fields(t: &mut Tape, from: Option<&Val>, names: &[&str]) {
+fn put_fields(t: &mut Tape, from: Option<Node>, names: &[&str]) {
     for name in names {
         t.val(from.and_then(|f| f.get(name)));
     }
@@ -232,7 +232,7 @@ fn put_fields(t: &mut Tape, from: Option<&Val>, names: &[&str]) {
 
 /// Writes a message element `{MsgType, MsgContent}`: its type, then its content's kind and fields
 /// (`hot/src/tape.rs`).
-fn element(elem: &Val, t: &mut Tape) {
+fn element(elem: Node, t: &mut Tape) {
     let kind = text_of(elem, "MsgType");
     let kind = kind.trim_end();
     let content = elem.get("MsgContent");
@@ -258,7 +258,7 @@ fn element(elem: &Val, t: &mut Tape) {
 
 /// Writes a group tip's `MsgBody` as a `TIMGroupTipElem` element with 2019's content fields;
 /// `session` is where the message's session id and name values are (six words).
-fn tip_element(body: &Val, session: usize, t: &mut Tape) {
+fn tip_element(body: Node, session: usize, t: &mut Tape) {
     let op = int_val(body, "OpType");
     t.known(tape::TIP as usize);
     t.word(tape::TIP);
@@ -266,14 +266,14 @@ fn tip_element(body: &Val, session: usize, t: &mut Tape) {
     t.val(body.get("Operator_Account"));
     t.again(session, 6);
     match body.get("List_Account") {
-        Some(list @ Val::Arr(_)) => t.val(Some(list)),
+        Some(list) if list.is_array() => t.val(Some(list)),
         _ => t.text(tape::JSON, "[]"),
     }
     let mut list = String::from("[");
     if op == Some(6) {
         let info = body.get("MsgGroupNewInfo");
         for (kind, field) in (1u8..).zip(GROUP_INFO_FIELDS) {
-            if let Some(value) = info.and_then(|i| i.get(field)).filter(|v| truthy_of(v)) {
+            if let Some(value) = info.and_then(|i| i.get(field)).filter(|v| truthy_of(*v)) {
                 list.push_str(if list.len() == 1 {
                     "{\"type\":"
                 } else {
@@ -291,7 +291,7 @@ fn tip_element(body: &Val, session: usize, t: &mut Tape) {
     list.clear();
     list.push('[');
     if op == Some(7) {
-        let members = body.get("MsgMemberInfo").and_then(Val::as_array);
+        let members = body.get("MsgMemberInfo").and_then(Node::items);
         for m in members.unwrap_or_default() {
             if list.len() > 1 {
                 list.push(',');
@@ -589,7 +589,7 @@ impl Room {
         let wire = vec![wire_body(&body)];
         // The message sent, as the page gets it back: its element as an incoming one reads.
         let wire_text = Json::text(&wire[0]);
-        let wire_elem = Val::parse(&wire_text).unwrap_or_default();
+        let wire_elem = Doc::parse(&wire_text).or_else(|_| Doc::parse("null"));
         let seq = self.next_seq();
         let (data, sess) = match &to {
             Some(to) => {
@@ -637,7 +637,9 @@ impl Room {
             t.num(n as f64);
         }
         t.word(1.0);
-        element(&wire_elem, t);
+        if let Ok(elem) = &wire_elem {
+            element(elem.root(), t);
+        }
         if group {
             self.im_request(
                 Call::Send { cb, msg },
@@ -670,11 +672,12 @@ impl Room {
                 batch_text = core::mem::take(text);
             }
         }
-        let batch = Val::parse(&batch_text);
+        let batch = Doc::parse(&batch_text);
         let mut items = None;
         if let Ok(reply) = result {
             reply.data = match &batch {
-                Ok(v) => {
+                Ok(doc) => {
+                    let v = doc.root();
                     let head = v.to_json_without(Some("RspMsgList"));
                     if is_ok(&head) {
                         items = v.get("RspMsgList");
@@ -1110,12 +1113,12 @@ impl Room {
     /// One incoming message (a poll or getmsg item) written to `batch` as an IMEvent message
     /// object, unless 2019 skipped it too (placeholders, no sender, no body) or it is a C2C
     /// repeat. The fields are 2019's `Msg` fields; the shim adds the accessor methods.
-    fn message(&mut self, item: &Val, kind: Kind, batch: &mut Batch) {
+    fn message(&mut self, item: Node, kind: Kind, batch: &mut Batch) {
         let from = text_of(item, "From_Account");
         let Some(body) = item.get("MsgBody") else {
             return;
         };
-        let empty = body.as_array().is_some_and(<[Val]>::is_empty);
+        let empty = body.items().is_some_and(|items| items.len() == 0);
         if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(truthy_of) {
             return;
         }
@@ -1136,7 +1139,7 @@ impl Room {
         let group_info = item.get("GroupInfo");
         let nick = group_info
             .and_then(|g| g.get("From_AccountNick"))
-            .filter(|n| matches!(n, Val::Str(n) | Val::Esc(n) if !n.is_empty()))
+            .filter(|n| n.as_str().is_some_and(|n| !n.is_empty()))
             .or_else(|| item.get("From_Account"));
         let t = &mut batch.0;
         // The tape's message (docs/core-protocol.md, "Messages"): sessType, sessId, sessName, subType, isSend,
@@ -1187,7 +1190,7 @@ impl Room {
             t.word(1.0);
             tip_element(body, session, t);
         } else {
-            let elems = body.as_array().unwrap_or_default();
+            let elems = body.items().unwrap_or_default();
             t.word(elems.len() as f64);
             for elem in elems {
                 element(elem, t);
@@ -1198,8 +1201,8 @@ impl Room {
     /// [`Room::message`] of an item held as an owned value (the C2C poll, getmsg).
     fn message_of(&mut self, item: &Json, kind: Kind, batch: &mut Batch) {
         let text = item.text();
-        if let Ok(item) = Val::parse(&text) {
-            self.message(&item, kind, batch);
+        if let Ok(item) = Doc::parse(&text) {
+            self.message(item.root(), kind, batch);
         }
     }
 
@@ -1254,7 +1257,7 @@ impl Room {
 
     /// A big-group poll's batch. `items` is its `RspMsgList` read borrowed from the reply text;
     /// `None` for a reply handed over as a JSON value (then its list is read the same way).
-    fn group_messages(&mut self, reply: &Json, items: Option<&Val>) {
+    fn group_messages(&mut self, reply: &Json, items: Option<Node>) {
         if let Some((seq, hold, key)) = &mut self.im.group_poll {
             for (slot, name) in [(seq, "NextSeq"), (hold, "HoldTime"), (key, "Key")] {
                 if let Some(v) = reply.get(name) {
@@ -1265,17 +1268,25 @@ impl Room {
         let text;
         let parsed;
         let items = match items {
-            Some(items) => items,
+            Some(items) => Some(items),
             None => {
                 text = reply.get("RspMsgList").map(Json::text);
-                parsed = Val::parse(text.as_deref().unwrap_or_default()).unwrap_or_default();
-                &parsed
+                parsed = Doc::parse(text.as_deref().unwrap_or_default());
+                parsed.as_ref().ok().map(Doc::root)
             }
         };
+        let items: Vec<Node> = match items.and_then(Node::items) {
+            Some(items) => items.collect(),
+            None => Vec::new(),
+        };
         let mut batch = Batch::default();
+        // a message is about 45 words and 35 chars: the lists grow once rather than double a
+        // dozen times over a big batch
+        batch.0.words.reserve(items.len() * 48);
+        batch.0.chars.reserve(items.len() * 40);
         // 2019 walked the list from its end, so a batch is in reverse reply order (its demo
         // shows a batch walking it from the end again).
-        for item in items.as_array().unwrap_or_default().iter().rev() {
+        for &item in items.iter().rev() {
             let event = int_val(item, "Event");
             let kind = match event {
                 Some(3) => Kind::Group,
@@ -1287,8 +1298,9 @@ impl Room {
             }
             // Only a system notification (5) or a group-info change (OpType 6) is a notice: the
             // other items are not copied into owned values.
-            let op = item.get("MsgBody").and_then(|b| b.get("OpType"));
-            if let Some(e @ 4..=6) = event.filter(|e| *e == 5 || matches!(op, Some(Val::Num("6"))))
+            let op = || item.get("MsgBody").and_then(|b| b.get("OpType"));
+            if let Some(e @ 4..=6) =
+                event.filter(|e| *e == 5 || op().and_then(Node::num) == Some("6"))
             {
                 self.group_notice(&item.to_json(), e);
             }
