@@ -311,6 +311,35 @@ pub(crate) mod tag {
 /// of reading a long-poll batch).
 const PRINT: u32 = 8;
 
+/// Whether `a` and `b` are the same bytes: for keys of up to 16 bytes, two word compares (the
+/// first and the last bytes, overlapping) where `==` is a call of `memcmp`.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let u64_at = |s: &[u8], at| {
+        s.get(at..)
+            .and_then(|s| s.first_chunk())
+            .map(|w| u64::from_le_bytes(*w))
+    };
+    let u32_at = |s: &[u8], at| {
+        s.get(at..)
+            .and_then(|s| s.first_chunk())
+            .map(|w| u32::from_le_bytes(*w))
+    };
+    if n > 16 {
+        a == b
+    } else if n >= 8 {
+        u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8)
+    } else if n >= 4 {
+        u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
 /// A key's length, first and last byte.
 #[inline(always)]
 fn print(key: &[u8]) -> u32 {
@@ -410,7 +439,7 @@ impl<'d, 'a> Node<'d, 'a> {
         for _ in 0..fields {
             let t = *nodes.get(k)?;
             let found = if t.tag == want {
-                self.raw(t) == key
+                same(self.raw(t).as_bytes(), key.as_bytes())
             } else {
                 t.tag == ESC && unescape(self.raw(t)) == key
             };
@@ -981,6 +1010,26 @@ mod tests {
     #[test]
     fn repeated_keys_keep_the_last_value() {
         assert_eq!(round(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn same_is_eq() {
+        let text = b"abcdefghijklmnopqrstuvwxyz";
+        for n in 0..20 {
+            for m in 0..20 {
+                for changed in 0..=m {
+                    let mut b = text[..m].to_vec();
+                    if let Some(byte) = b.get_mut(changed) {
+                        *byte ^= 0x20;
+                    }
+                    assert_eq!(
+                        same(&text[..n], &b),
+                        text[..n] == b[..],
+                        "{n} {m} {changed}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
