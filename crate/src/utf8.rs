@@ -7,9 +7,19 @@
 /// as `String::from_utf8_lossy` was (tools/bench.js --im-only).
 pub(crate) fn utf8_prefix(b: &[u8]) -> &str {
     let mut i = 0;
-    while let Some(&c) = b.get(i) {
+    loop {
+        // Most of a reply is ASCII (JSON's own characters, ids, numbers): eight bytes at a time
+        // (a byte at a time was ~10 % of a 500-message batch in wasm).
+        while let Some(&w) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+            if u64::from_le_bytes(w) & 0x8080_8080_8080_8080 != 0 {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = b.get(i) else {
+            break;
+        };
         if c < 0x80 {
-            // most of a reply: JSON's own characters
             i += 1;
             continue;
         }
