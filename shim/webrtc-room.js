@@ -262,7 +262,8 @@ function readTape (buffer, place) {
     const k = w[at]
     const a = w[at + 1]
     at += 3
-    return k === 0 ? a : k === 1 ? text.slice(a, w[at - 1]) : k === 2 ? JSON.parse(text.slice(a, w[at - 1])) : k === 3 ? a === 1 : null
+    // (an empty list, a tip's usual groupInfoList, is made without JSON.parse: several times faster)
+    return k === 0 ? a : k === 1 ? text.slice(a, w[at - 1]) : k === 2 ? (w[at - 1] - a === 2 && text[a] === '[' ? [] : JSON.parse(text.slice(a, w[at - 1]))) : k === 3 ? a === 1 : null
   }
   const msgs = []
   while (at < w.length) {

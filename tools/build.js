@@ -315,9 +315,11 @@ function encode(s) {
   return out.subarray(0, w);
 }
 // Code units are gathered in a Uint16Array and turned into text a chunk at a time
-// (fromCharCode.apply has an argument limit).
+// (fromCharCode.apply has an argument limit). One array for every call (decode never re-enters):
+// a fresh one was 16 KB outside the JS heap on every input, most of them a short JSON output.
+const UNITS = new Uint16Array(8194);
 function decode(b) {
-  let s = '', u = new Uint16Array(8194), k = 0;
+  let s = '', u = UNITS, k = 0;
   for (let i = 0; i < b.length;) {
     let c = b[i++], n;
     if (c >= 0x80) {
