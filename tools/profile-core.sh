@@ -6,8 +6,11 @@
 #
 #   bash tools/profile-core.sh [functions to list, 30]
 #
-# V8 runs the same wasm about 1.6-1.8x faster in some processes than in others (see
-# tools/bench.js): compare shares, and the bench's own medians, across a few runs.
+# The machine's speed comes in phases (stretches of ~100 ms run ~1.7x slower, also inside one
+# process): compare shares across a few runs. To compare two builds, copy each one's
+# target/wasm32-wasip1/release/im_batch.wasm aside and run
+# `node --expose-gc tools/profile-core/ab.mjs 30 a.wasm b.wasm`, which alternates them in one
+# process and prints the paired ratio.
 set -euo pipefail
 cd "$(dirname "$0")/profile-core"
 rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
