@@ -3,8 +3,9 @@
 //! workspace's `Cargo.toml`): reading a long-poll reply of hundreds of messages and writing them
 //! for the page is most of the core's work in a busy room.
 //!
-//! - [`json`]: owned values ([`json::Json`]), values borrowed from their text ([`json::Val`])
-//!   and the parser;
+//! - [`json`]: owned values ([`json::Json`]), the parser and what it parses into: one flat list
+//!   of nodes ([`json::Doc`]) that the IM path reads, or values borrowed from the text
+//!   ([`json::Val`]);
 //! - [`tape`]: the messages as the shim reads them out of the wasm memory;
 //! - `heap`: the wasm build's allocator.
 

@@ -186,7 +186,7 @@ fn num(n: u64) -> Json {
     Json::Num(crate::text::int_text(n))
 }
 
-// Incoming messages are read borrowed from the reply text ([`Val`]) and written straight onto a
+// Incoming messages are read borrowed from the reply text ([`Doc`]) and written straight onto a
 // tape (`hot/src/tape.rs`): a 500-message long-poll batch never becomes owned values or JSON text.
 
 /// [`int_field_of`] of a borrowed value.
@@ -664,7 +664,7 @@ impl Room {
         };
         let (_, call) = self.im.pending.remove(pos);
         // A body handed over as text is read here, as `Reply::parsed` reads it. A big-group
-        // batch's messages stay borrowed from it ([`Val`]): only the rest of its reply becomes
+        // batch's messages stay borrowed from it ([`Doc`]): only the rest of its reply becomes
         // an owned value.
         let mut batch_text = String::new();
         if let (Ok(reply), Call::Poll(Poll::Group)) = (&mut *result, &call) {
