@@ -350,6 +350,37 @@ fn print(key: &[u8]) -> u32 {
         [] => 0,
     }
 }
+
+/// Whether the key node `t`, whose text is `raw`, is the key `key` of print `printed`. A
+/// shadowed key never is.
+#[inline(always)]
+fn is_key(t: Tok, raw: &str, key: &str, printed: u32) -> bool {
+    if t.tag == STR | printed << PRINT {
+        same(raw.as_bytes(), key.as_bytes())
+    } else {
+        t.tag == ESC && unescape(raw) == key
+    }
+}
+
+/// A node's raw text: a scalar's, or a key's.
+#[inline(always)]
+fn raw_text(text: &str, t: Tok) -> &str {
+    // Sound: the parser made every node's range, and its ends are at ASCII bytes of the text
+    // (quotes, a number's bytes) or at its ends; unchecked, as str::get is a call and two
+    // char-boundary checks in wasm.
+    unsafe { text.get_unchecked(t.a as usize..t.b as usize) }
+}
+
+/// The node after the value at `at` and its contents.
+#[inline(always)]
+fn after(nodes: &[Tok], at: usize) -> usize {
+    match nodes.get(at) {
+        Some(&Tok {
+            tag: ARR | OBJ, a, ..
+        }) => a as usize,
+        _ => at + 1,
+    }
+}
 use tag::*;
 
 impl<'a> Doc<'a> {
@@ -360,7 +391,7 @@ impl<'a> Doc<'a> {
             text,
             src,
             at: 0,
-            // about one node a 7 bytes in a long-poll reply: one list, not grown a dozen times
+            // a long-poll reply has about one node per 10 bytes: one list, not grown a dozen times
             nodes: Vec::with_capacity(src.len() / 6 + 1),
             open: Vec::new(),
         };
@@ -402,21 +433,13 @@ impl<'d, 'a> Node<'d, 'a> {
     /// A scalar's raw text.
     #[inline(always)]
     pub(crate) fn raw(self, t: Tok) -> &'a str {
-        // Sound: the parser made every node's range, and its ends are at ASCII bytes of the
-        // text (quotes, a number's bytes) or at its ends; unchecked, as str::get is a call and
-        // two char-boundary checks in wasm.
-        unsafe { self.doc.text.get_unchecked(t.a as usize..t.b as usize) }
+        raw_text(self.doc.text, t)
     }
 
     /// The node after this value and its contents.
     #[inline(always)]
     fn next(self) -> usize {
-        match self.tok() {
-            Tok {
-                tag: ARR | OBJ, a, ..
-            } => a as usize,
-            _ => self.at + 1,
-        }
+        after(&self.doc.nodes, self.at)
     }
 
     fn at(self, at: usize) -> Node<'d, 'a> {
@@ -434,24 +457,14 @@ impl<'d, 'a> Node<'d, 'a> {
         else {
             return None;
         };
-        let want = STR | print(key.as_bytes()) << PRINT;
+        let printed = print(key.as_bytes());
         let mut k = self.at + 1;
         for _ in 0..fields {
             let t = *nodes.get(k)?;
-            let found = if t.tag == want {
-                same(self.raw(t).as_bytes(), key.as_bytes())
-            } else {
-                t.tag == ESC && unescape(self.raw(t)) == key
-            };
-            if found {
+            if is_key(t, self.raw(t), key, printed) {
                 return Some(self.at(k + 1));
             }
-            k = match nodes.get(k + 1) {
-                Some(&Tok {
-                    tag: ARR | OBJ, a, ..
-                }) => a as usize,
-                _ => k + 2,
-            };
+            k = after(nodes, k + 1);
         }
         None
     }
@@ -831,15 +844,16 @@ impl Parser<'_> {
         let Some(key) = self.nodes.last_mut() else {
             return Err(self.fail("expected a key"));
         };
-        // Sound: the string's node, as Node::raw.
-        let raw = unsafe { self.text.get_unchecked(key.a as usize..key.b as usize) };
-        let text = if key.tag == ESC {
-            Cow::Owned(unescape(raw))
+        let raw = raw_text(self.text, *key);
+        let (text, printed) = if key.tag == ESC {
+            let text = unescape(raw);
+            let printed = print(text.as_bytes());
+            (Cow::Owned(text), printed)
         } else {
-            key.tag |= print(raw.as_bytes()) << PRINT;
-            Cow::Borrowed(raw)
+            let printed = print(raw.as_bytes());
+            key.tag |= printed << PRINT;
+            (Cow::Borrowed(raw), printed)
         };
-        let printed = print(text.as_bytes());
         if let Some(top) = self.open.last_mut() {
             let bit = 1u64 << (printed.wrapping_mul(0x9E37_79B1) >> 26);
             let repeated = top.seen & bit != 0;
@@ -848,25 +862,13 @@ impl Parser<'_> {
                 let (mut k, count) = (top.node + 1, top.count);
                 for _ in 0..count {
                     let Some(&old) = self.nodes.get(k) else { break };
-                    // Sound: a key's node, as Node::raw.
-                    let raw = unsafe { self.text.get_unchecked(old.a as usize..old.b as usize) };
-                    let same = match old.tag & (KIND | SHADOWED) {
-                        STR => old.tag >> PRINT == printed && raw == text,
-                        ESC => unescape(raw) == text,
-                        _ => false,
-                    };
-                    if same {
+                    if is_key(old, raw_text(self.text, old), &text, printed) {
                         if let Some(old) = self.nodes.get_mut(k) {
                             old.tag |= SHADOWED;
                         }
                         break;
                     }
-                    k = match self.nodes.get(k + 1) {
-                        Some(Tok {
-                            tag: ARR | OBJ, a, ..
-                        }) => *a as usize,
-                        _ => k + 2,
-                    };
+                    k = after(&self.nodes, k + 1);
                 }
             }
         }
