@@ -230,10 +230,11 @@ function imBenchNativeCoding () {
   return r.status === 0
 }
 
-// V8 runs the same wasm about 1.6–1.8× faster in some processes than in others, for the whole
-// process (--liftoff-only and --no-liftoff are both the slow case, and --no-wasm-dynamic-tiering
-// does not remove it; Node 20's V8 does not inline wasm calls unless asked), so one process's
-// median is one draw of two. Each size's median in IM_PROCESSES fresh processes, each as above.
+// On the 2-core machine this was measured on, stretches of ~100 ms run 1.6–1.8× slower than
+// others, inside one process too: consecutive 500-message rounds take either ~0.8 or ~1.4–1.6 ms
+// in the wasm call, in runs of rounds (not tiering: --no-liftoff and --no-wasm-dynamic-tiering
+// keep it). A process's median falls in one kind of stretch or the other, so it is one draw of
+// two. Each size's median in IM_PROCESSES fresh processes, each as above.
 const IM_PROCESSES = 5
 function imBenchSpread () {
   const { spawnSync } = require('child_process')
