@@ -314,4 +314,6 @@ async function main () {
   process.exit(ok ? 0 : 1)
 }
 
-main().catch(err => { console.error(err); process.exit(1) })
+// tools/bench-2019.js times Tencent's 2019 webim on the same batches.
+if (require.main === module) main().catch(err => { console.error(err); process.exit(1) })
+module.exports = { imBatch, IM_SIZES, IM_SAMPLES, IM_WARMUP, IM_2019_MS, percentile }
