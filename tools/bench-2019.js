@@ -18,6 +18,12 @@
 //   this is what a 2019 page pays per batch. Our component asks for the reply's bytes and its
 //   figure in bench.js includes reading them.
 // With --medians the last line is `IM_MEDIANS_2019 {"parsed": {...}, "text": {...}}`.
+//
+//   node tools/bench-2019.js /tmp/webim_wx.js --alternate 6
+//
+// runs this bench and `tools/bench.js --im-only` (our component) in 6 fresh processes each,
+// alternating (the machine's speed comes in phases: see bench.js), and prints each size's
+// process medians side by side.
 
 const fs = require('fs')
 const http = require('http')
@@ -87,7 +93,38 @@ function read (list) {
   return delivered
 }
 
+// Fresh processes of ours and 2019's, alternating; each size's process medians, sorted.
+function alternate (times) {
+  const { spawnSync } = require('child_process')
+  const got = { ours: [], parsed: [], text: [] }
+  const medians = (args, tag) => {
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: __dirname })
+    const line = new RegExp(tag + ' (.*)').exec(r.stdout || '')
+    if (r.status !== 0 || !line) throw new Error(`${args.join(' ')} failed:\n${r.stdout}${r.stderr}`)
+    return JSON.parse(line[1])
+  }
+  for (let i = 0; i < times; i++) {
+    got.ours.push(medians([require.resolve('./bench'), '--im-only', '--medians'], 'IM_MEDIANS'))
+    const old = medians([__filename, SDK_FILE, '--medians'], 'IM_MEDIANS_2019')
+    got.parsed.push(old.parsed)
+    got.text.push(old.text)
+  }
+  console.log(`IM hot path, ${times} alternating processes a side: each process's median, ms, sorted`)
+  for (const n of B.IM_SIZES) {
+    console.log(`${n} messages`)
+    for (const [way, label] of [['ours', 'this component'], ['parsed', '2019 webim, from its parsed reply'], ['text', '2019 webim + JSON.parse of the reply']]) {
+      const each = got[way].map(m => m[n]).sort((a, b) => a - b)
+      console.log(`  ${label.padEnd(38)} ${each.map(x => x.toFixed(3)).join('  ')}`)
+    }
+  }
+}
+
 async function main () {
+  const at = process.argv.indexOf('--alternate')
+  if (at > 0) {
+    alternate(Number(process.argv[at + 1]) || 4)
+    process.exit(0)
+  }
   const svc = await E.startServices({ hold: 3, mediaHold: 3 })
   const medians = { parsed: {}, text: {} }
   try {
