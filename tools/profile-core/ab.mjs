@@ -6,6 +6,9 @@
 //
 //   node --expose-gc tools/profile-core/ab.mjs ROUNDS a.wasm b.wasm
 //
+// AB_SIZE=1 compares another batch size (messages a reply) than 500; AB_SAMPLES sets the bench's
+// samples a run (15).
+//
 // (--expose-gc: the instances are collected between runs; without it V8 runs out of room for
 // their memories after a few dozen.)
 import { WASI } from 'node:wasi'
@@ -20,17 +23,18 @@ if (!(rounds > 1) || files.length !== 2) {
   console.error('usage: node --expose-gc ab.mjs ROUNDS a.wasm b.wasm')
   process.exit(2)
 }
+const size = process.env.AB_SIZE || '500'
 const modules = await Promise.all(files.map(f => WebAssembly.compile(fs.readFileSync(f))))
 const figures = [[], []]
 const out = path.join(os.tmpdir(), `im-batch-ab-${process.pid}.txt`)
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < 2; i++) {
     const fd = fs.openSync(out, 'w')
-    const wasi = new WASI({ version: 'preview1', args: ['im_batch'], env: { BENCH_SAMPLES: '15' }, stdout: fd, returnOnExit: true })
+    const wasi = new WASI({ version: 'preview1', args: ['im_batch'], env: { BENCH_SAMPLES: process.env.AB_SAMPLES || '15', BENCH_SIZES: size }, stdout: fd, returnOnExit: true })
     wasi.start(await WebAssembly.instantiate(modules[i], wasi.getImportObject()))
     fs.closeSync(fd)
     if (globalThis.gc) globalThis.gc()
-    const line = fs.readFileSync(out, 'utf8').split('\n').find(l => /^text\s+500\s/.test(l))
+    const line = fs.readFileSync(out, 'utf8').split('\n').find(l => new RegExp(`^text\\s+${size}\\s`).test(l))
     // the first round warms both up
     if (round > 0 && line) figures[i].push(Number(line.trim().split(/\s+/)[4]))
   }
