@@ -47,6 +47,15 @@ enum TimerKind {
     ImRetry(im::Poll),
 }
 
+/// Which timers [`Room::disarm`] clears.
+#[derive(Clone, Copy)]
+enum Disarm {
+    ImRetries,
+    AllLive,
+    AllButImRetries,
+    Live(usize),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Phase {
     /// Not in a room and not trying to be.
@@ -238,16 +247,20 @@ impl Room {
         id
     }
 
-    fn disarm(&mut self, matches: impl Fn(&TimerKind) -> bool) {
-        self.disarm_where(&matches);
-    }
-
-    // One body for every caller's test (a generic one was copied per closure: wasm size).
-    #[inline(never)]
-    fn disarm_where(&mut self, matches: &dyn Fn(&TimerKind) -> bool) {
+    /// Clears the armed timers `which` names. Named by data, not a closure: a closure would be
+    /// called through a table, and a table in the module keeps every function whose address is
+    /// taken (`u32`'s formatting for the panic paths, ~2 KB) in the module.
+    fn disarm(&mut self, which: Disarm) {
         let mut kept = Vec::with_capacity(self.timers.len());
         for &(id, kind) in &core::mem::take(&mut self.timers) {
-            if matches(&kind) {
+            let hit = match (which, kind) {
+                (Disarm::ImRetries, TimerKind::ImRetry(_)) => true,
+                (Disarm::AllLive, TimerKind::Live { .. }) => true,
+                (Disarm::AllButImRetries, kind) => !matches!(kind, TimerKind::ImRetry(_)),
+                (Disarm::Live(which), TimerKind::Live { slot }) => which == slot,
+                _ => false,
+            };
+            if hit {
                 self.out.push_back(Output::ClearTimer(id));
             } else {
                 kept.push((id, kind));
@@ -370,7 +383,7 @@ impl Room {
             return;
         }
         self.props.template = template;
-        self.disarm(|kind| matches!(kind, TimerKind::Live { .. }));
+        self.disarm(Disarm::AllLive);
         if self.trtc() {
             slots::resize(&mut self.slots, template.capacity());
             self.trtc_seat();
@@ -610,7 +623,7 @@ impl Room {
             Phase::Retrying { .. } => {}
             Phase::Pushing => self.out.push_back(Output::Pusher(PusherCmd::Stop)),
         }
-        self.disarm(|kind| !matches!(kind, TimerKind::ImRetry(_)));
+        self.disarm(Disarm::AllButImRetries);
         for slot in 0..self.slots.len() {
             if self.slots[slot].take().is_some() {
                 self.out.push_back(Output::Player {
@@ -792,7 +805,7 @@ impl Room {
     fn seat_events(&mut self, seating: &slots::Seating) {
         for (slot, user, aux) in &seating.left {
             let slot = *slot;
-            self.disarm(|kind| *kind == TimerKind::Live { slot });
+            self.disarm(Disarm::Live(slot));
             self.seat_event("member_leave", user, *aux);
         }
         for (_, user, aux) in &seating.joined {
@@ -853,7 +866,7 @@ impl Room {
             }
             -2301 => {
                 self.slots[slot] = None;
-                self.disarm(|kind| *kind == TimerKind::Live { slot });
+                self.disarm(Disarm::Live(slot));
                 self.out.push_back(Output::Player {
                     slot,
                     cmd: PlayerCmd::Stop,

@@ -32,15 +32,20 @@ pub fn handle(now_ms: f64, input: &[u8]) -> String {
     crate::handle_bytes(room, now_ms, input)
 }
 
-/// Adds pages to the wasm memory; the address where they start.
-fn grow(pages: usize) -> Option<usize> {
-    let old = core::arch::wasm32::memory_grow(0, pages);
-    (old != usize::MAX).then(|| old * webrtc_room_hot::heap::PAGE)
+/// The wasm memory, which the heap grows.
+struct Memory;
+
+impl webrtc_room_hot::heap::Grow for Memory {
+    /// Adds pages to the wasm memory; the address where they start.
+    fn grow(&self, pages: usize) -> Option<usize> {
+        let old = core::arch::wasm32::memory_grow(0, pages);
+        (old != usize::MAX).then(|| old * webrtc_room_hot::heap::PAGE)
+    }
 }
 
 #[global_allocator]
-static ALLOC: webrtc_room_hot::heap::SizeClasses<fn(usize) -> Option<usize>> =
-    webrtc_room_hot::heap::SizeClasses::new(grow);
+static ALLOC: webrtc_room_hot::heap::SizeClasses<Memory> =
+    webrtc_room_hot::heap::SizeClasses::new(Memory);
 
 /// A panic is a trap: the shim replaces the instance (std's handler would format a message first).
 /// Only where the crate is `no_std` (tools/profile-core builds it for wasm32-wasip1, with std).

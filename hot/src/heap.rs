@@ -17,9 +17,23 @@ const MAX_ALIGN: usize = 1 << MIN_SHIFT;
 const CLASSES: usize = usize::BITS as usize - MIN_SHIFT;
 pub const PAGE: usize = 65536;
 
-/// Single-threaded size-class allocator (`realloc` is the default: allocate, copy, free). `grow(pages)` adds `pages` fresh pages to the heap and
-/// returns the address where they start, or `None`.
-pub struct SizeClasses<G: Fn(usize) -> Option<usize>> {
+/// Where fresh pages come from: `grow(pages)` adds `pages` pages to the heap and returns the
+/// address where they start, or `None`. A type of its own (a unit struct) in wasm rather than a
+/// function pointer: a pointer puts a table and `call_indirect` in the module, and then every
+/// function whose address the panic paths take (`u32`'s formatting for bounds checks, ~2 KB)
+/// stays in the table.
+pub trait Grow {
+    fn grow(&self, pages: usize) -> Option<usize>;
+}
+
+impl<F: Fn(usize) -> Option<usize>> Grow for F {
+    fn grow(&self, pages: usize) -> Option<usize> {
+        self(pages)
+    }
+}
+
+/// Single-threaded size-class allocator (`realloc` is the default: allocate, copy, free).
+pub struct SizeClasses<G: Grow> {
     /// Head of each class's free list (0: empty); a free block holds the address of the next.
     free: [Cell<usize>; CLASSES],
     /// The untouched space left at the end of the heap.
@@ -29,9 +43,9 @@ pub struct SizeClasses<G: Fn(usize) -> Option<usize>> {
 }
 
 // Sound only where there is one thread: wasm32-unknown-unknown without atomics (see wasm.rs).
-unsafe impl<G: Fn(usize) -> Option<usize>> Sync for SizeClasses<G> {}
+unsafe impl<G: Grow> Sync for SizeClasses<G> {}
 
-impl<G: Fn(usize) -> Option<usize>> SizeClasses<G> {
+impl<G: Grow> SizeClasses<G> {
     pub const fn new(grow: G) -> Self {
         SizeClasses {
             free: [const { Cell::new(0) }; CLASSES],
@@ -53,7 +67,7 @@ impl<G: Fn(usize) -> Option<usize>> SizeClasses<G> {
         let mut at = self.top.get().next_multiple_of(align);
         if self.top.get() == 0 || at.checked_add(size).is_none_or(|e| e > self.end.get()) {
             let pages = size.saturating_add(align).div_ceil(PAGE).max(16);
-            let Some(base) = (self.grow)(pages) else {
+            let Some(base) = self.grow.grow(pages) else {
                 return core::ptr::null_mut();
             };
             if base != self.end.get() {
@@ -67,7 +81,7 @@ impl<G: Fn(usize) -> Option<usize>> SizeClasses<G> {
     }
 }
 
-unsafe impl<G: Fn(usize) -> Option<usize>> GlobalAlloc for SizeClasses<G> {
+unsafe impl<G: Grow> GlobalAlloc for SizeClasses<G> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.align() > MAX_ALIGN {
             return self.carve(layout.size(), layout.align());

@@ -11,7 +11,7 @@
 //! instead of spinning; 10013 "already a member" reports success; the last three IMEvent tags are
 //! not lost; incoming text is not HTML-escaped.
 
-use super::{Room, TimerKind};
+use super::{Disarm, Room, TimerKind};
 use crate::codec::truthy;
 use crate::input::{parsed_data, MsgBody};
 use crate::prelude::*;
@@ -490,7 +490,7 @@ impl Room {
                 self.callback(cb, false, vec![num_i(SEND_FAILED), why.into()]);
             }
         }
-        self.disarm(|kind| matches!(kind, TimerKind::ImRetry(_)));
+        self.disarm(Disarm::ImRetries);
         if self.im.session.is_some() && !self.im.kicked {
             let polling_id = self.im.polling_id.clone().unwrap_or_default();
             let url = self.im_url("v4", "openim", "longpollinglogout");
@@ -1092,7 +1092,7 @@ impl Room {
                 self.callback(cb, false, vec![num_i(SEND_FAILED), "kicked offline".into()]);
             }
         }
-        self.disarm(|kind| matches!(kind, TimerKind::ImRetry(_)));
+        self.disarm(Disarm::ImRetries);
         self.im_event("kicked", KICKED, reply);
     }
 
