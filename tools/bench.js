@@ -156,15 +156,28 @@ async function imBench () {
     // The messages' tapes, which the shim reads straight out of the wasm memory: their bytes
     // count as crossing too (docs/core-protocol.md, "Messages").
     const rt = room.instance.__room
+    // (counted after each round's timing, so that the figures are the component's alone;
+    // BENCH_SPLIT=1 also times the wasm calls and the page's reading apart)
+    const split = process.env.BENCH_SPLIT === '1'
+    const outs = []
+    let inWasm = 0
     const handle = rt.core.handle
     rt.core.handle = (...args) => {
+      const t = split && process.hrtime.bigint()
       const out = handle(...args)
-      for (const m of out.matchAll(/msg_notify","code":0,"detail":\[\d+,(\d+),\d+,(\d+)\]/g)) counter.bytes.out += 8 * m[1] + 2 * m[2]
+      if (split) inWasm += Number(process.hrtime.bigint() - t) / 1e6
+      outs.push(out)
       return out
+    }
+    const countTapes = () => {
+      for (const out of outs.splice(0)) {
+        for (const m of out.matchAll(/msg_notify","code":0,"detail":\[\d+,(\d+),\d+,(\d+)\]/g)) counter.bytes.out += 8 * m[1] + 2 * m[2]
+      }
     }
     let seq = 1
     for (const n of IM_SIZES) {
       const samples = []
+      const parts = { wasm: [], read: [] }
       let bytesIn = 0
       let bytesOut = 0
       for (let round = 0; round < IM_WARMUP + IM_SAMPLES; round++) {
@@ -182,8 +195,10 @@ async function imBench () {
         page.events.length = 0
         const in0 = counter.bytes.in
         const out0 = counter.bytes.out
+        inWasm = 0
         const t0 = process.hrtime.bigint()
         poll.options.success(res)
+        const tRead = split && process.hrtime.bigint()
         const got = room.events.filter(e => e.name === 'IMEvent' && e.detail.tag === 'big_group_msg_notify')
         // The page reads every message the way a 2019 handler does (webim accessors), inside the timing.
         let delivered = 0
@@ -197,11 +212,17 @@ async function imBench () {
             delivered++
           }
         }
-        const dt = Number(process.hrtime.bigint() - t0) / 1e6
+        const t1 = process.hrtime.bigint()
+        const dt = Number(t1 - t0) / 1e6
+        countTapes()
         // join/quit tips are messages too once the core delivers group tips (2019 did)
         if (delivered < n - n / 10) throw new Error(`batch of ${n}: ${delivered} messages delivered`)
         if (round >= IM_WARMUP) {
           samples.push(dt)
+          if (split) {
+            parts.wasm.push(inWasm)
+            parts.read.push(Number(t1 - tRead) / 1e6)
+          }
           bytesIn = counter.bytes.in - in0
           bytesOut = counter.bytes.out - out0
         }
@@ -212,6 +233,10 @@ async function imBench () {
       console.log(String(n).padStart(8), median.toFixed(3).padStart(10), percentile(samples, 0.95).toFixed(3).padStart(7),
         (1000 * median / n).toFixed(2).padStart(16), IM_2019_MS[n].toFixed(2).padStart(8),
         `${(median / IM_2019_MS[n]).toFixed(2)}×`.padStart(8), `  ${bytesIn} / ${bytesOut}`)
+      if (split) {
+        const q = (list, at) => percentile(list.sort((a, b) => a - b), at).toFixed(3)
+        console.log(`${''.padStart(8)}  of which: wasm calls q1 ${q(parts.wasm, 0.25)} median ${q(parts.wasm, 0.5)}, the page reading q1 ${q(parts.read, 0.25)} median ${q(parts.read, 0.5)}; total q1 ${q(samples, 0.25)}`)
+      }
     }
     // The allocator's price is memory (size classes are never merged): what the batches left.
     const memory = env.wasm.records.map(r => r.realInstance && r.realInstance.exports.memory.buffer.byteLength)
