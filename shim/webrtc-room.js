@@ -155,6 +155,7 @@ function apply (comp, out) {
   ;(out.events || []).forEach(e => comp.triggerEvent(e.name, e.detail))
 }
 
+let scratch = new Uint8Array(0)
 function request (comp, req) {
   const rt = comp.__room
   const done = reply => {
@@ -178,7 +179,11 @@ function request (comp, req) {
       let x = req.id + ' ' + (statusCode | 0) + ' '
       if (data instanceof ArrayBuffer) {
         const head = core.utf8.encode(x) // ASCII: one byte a character
-        x = new Uint8Array(head.length + data.byteLength)
+        const n = head.length + data.byteLength
+        // one buffer for every reply the core reads: the glue copies it into the wasm memory at
+        // once, and a fresh 160 KB array a batch cost more than the copies (zeroing, collecting)
+        if (scratch.length < n && n <= MAX_INPUT) scratch = new Uint8Array(n)
+        x = n > MAX_INPUT ? new Uint8Array(n) : scratch.subarray(0, n)
         x.set(head)
         x.set(new Uint8Array(data), head.length)
       } else x += typeof data === 'string' ? data : JSON.stringify(data)
