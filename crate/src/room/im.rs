@@ -1296,12 +1296,20 @@ impl Room {
             if kind != Kind::Notice {
                 self.message(item, kind, &mut batch);
             }
-            // Only a system notification (5) or a group-info change (OpType 6) is a notice: the
-            // other items are not copied into owned values.
-            let op = || item.get("MsgBody").and_then(|b| b.get("OpType"));
-            if let Some(e @ 4..=6) =
-                event.filter(|e| *e == 5 || op().and_then(Node::num) == Some("6"))
-            {
+            // Only a system notification (5) or a group-info change (a tip of OpType 6) is a
+            // notice: the other items are not copied into owned values (nor is an ordinary
+            // message's body looked up again).
+            let notice = match event {
+                Some(5) => true,
+                Some(4 | 6) => {
+                    item.get("MsgBody")
+                        .and_then(|b| b.get("OpType"))
+                        .and_then(Node::num)
+                        == Some("6")
+                }
+                _ => false,
+            };
+            if let (true, Some(e)) = (notice, event) {
                 self.group_notice(&item.to_json(), e);
             }
         }
