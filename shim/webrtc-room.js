@@ -218,15 +218,15 @@ function callback (rt, id, ok, args) {
 // ----- webim accessors -----
 // 2019 pages read messages through webim's methods (msg.getFromAccount(), getSession().type(),
 // elem.getContent().getText(), ...). Messages get 2019's Msg fields with shared prototypes (no
-// closures per message); getX() returns field x (getType() of a message: its subType), for each
-// of `names`. The getters a page calls on every message are written out in `proto`, and kept:
-// each reads one named field, which V8 inlines, where the made ones share one body whose keyed
+// closures per message); getX() returns field x (getType() of a message: its subType). The getters
+// a page calls on every message are written out in `proto`; `names` get made ones. A written-out
+// getter reads one named field, which V8 inlines, where the made ones share one body whose keyed
 // read sees every name and stays slow (a page reading a 500-message batch: ~0.05 ms with made
 // getters, ~0.01 written out).
 function accessors (names, proto) {
   names.split(' ').forEach(n => {
     const get = 'get' + n[0].toUpperCase() + n.slice(1)
-    proto[get] = proto[get] || function () { return this[n] }
+    proto[get] = function () { return this[n] }
   })
   return proto
 }
@@ -237,8 +237,7 @@ Session.prototype = {
   name () { return this._impl.name }
 }
 function Msg () {}
-Msg.prototype = accessors('subType isSend fromAccount fromAccountNick time seq random elems', {
-  getType () { return this.subType },
+Msg.prototype = accessors('random', {
   getSession () { return new Session(this.sess) },
   getSubType () { return this.subType },
   getIsSend () { return this.isSend },
@@ -248,10 +247,11 @@ Msg.prototype = accessors('subType isSend fromAccount fromAccountNick time seq r
   getSeq () { return this.seq },
   getElems () { return this.elems }
 })
+Msg.prototype.getType = Msg.prototype.getSubType
 // Everything inside a message (elements, contents, a tip's group-info and member-info items) is
 // a Fields object: one prototype, as its objects never have two fields an accessor could mix up.
-const PART = accessors('type content value text index data desc ext opType opUserId groupId groupName userIdList ' +
-  'groupInfoList memberInfoList groupMemberNum userId shutupTime', {
+const PART = accessors('value index desc ext opType opUserId groupId groupName userIdList groupInfoList ' +
+  'memberInfoList groupMemberNum userId shutupTime', {
   getType () { return this.type },
   getContent () { return this.content },
   getText () { return this.text },
