@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use webrtc_room_core::{handle_json, handle_reply, Room};
+use webrtc_room_core::{handle_bytes, handle_json, handle_reply, Room};
 
 const NOW: f64 = 1_700_000_000_000.0;
 
@@ -143,6 +143,9 @@ fn main() {
     println!("  input: wrapped in a {{\"reply\": {{\"id\", \"status\", \"data\"}}}} JSON input");
     println!("path   messages  input bytes  output bytes  median µs  p95 µs  median µs/msg");
     // BENCH_SIZES=1,5 for other batch sizes (a quiet room's replies: the per-reply cost)
+    // AS_BYTES=1: the "text" path as the wasm export gets it, `<id> 200 <body>` in bytes (its
+    // UTF-8 check and header included)
+    let as_bytes = std::env::var("AS_BYTES").is_ok();
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
@@ -159,11 +162,13 @@ fn main() {
             let reply = batch(n, seq).to_string();
             seq += n as u64;
             let input = match path {
+                "text" if as_bytes => format!("{poll} 200 {reply}"),
                 "text" => reply,
                 _ => format!(r#"{{"reply":{{"id":{poll},"status":200,"data":{reply}}}}}"#),
             };
             let t0 = Instant::now();
             let out = match path {
+                "text" if as_bytes => handle_bytes(&mut room, NOW, input.as_bytes()),
                 "text" => text_reply(&mut room, poll, &input),
                 _ => handle_json(&mut room, NOW, &input),
             };

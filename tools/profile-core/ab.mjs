@@ -6,7 +6,8 @@
 //
 //   node --expose-gc tools/profile-core/ab.mjs ROUNDS a.wasm b.wasm
 //
-// AB_SIZE=1 compares another batch size (messages a reply) than 500; AB_SAMPLES sets the bench's
+// AB_SIZE=1 compares another batch size (messages a reply) than 500; AS_BYTES=1 times replies as
+// the wasm export gets them (UTF-8 check included); AB_SAMPLES sets the bench's
 // samples a run (15).
 //
 // (--expose-gc: the instances are collected between runs; without it V8 runs out of room for
@@ -30,7 +31,7 @@ const out = path.join(os.tmpdir(), `im-batch-ab-${process.pid}.txt`)
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < 2; i++) {
     const fd = fs.openSync(out, 'w')
-    const wasi = new WASI({ version: 'preview1', args: ['im_batch'], env: { BENCH_SAMPLES: process.env.AB_SAMPLES || '15', BENCH_SIZES: size }, stdout: fd, returnOnExit: true })
+    const wasi = new WASI({ version: 'preview1', args: ['im_batch'], env: { BENCH_SAMPLES: process.env.AB_SAMPLES || '15', BENCH_SIZES: size, ...(process.env.AS_BYTES ? { AS_BYTES: '1' } : {}) }, stdout: fd, returnOnExit: true })
     wasi.start(await WebAssembly.instantiate(modules[i], wasi.getImportObject()))
     fs.closeSync(fd)
     if (globalThis.gc) globalThis.gc()
