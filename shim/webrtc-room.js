@@ -286,9 +286,17 @@ function readTape (buffer, place) {
     return k === 0 ? a : k === 1 ? text.slice(a, w[at - 1]) : k === 2 ? (w[at - 1] - a === 2 && text[a] === '[' ? [] : JSON.parse(text.slice(a, w[at - 1]))) : k === 3 ? a === 1 : null
   }
   const msgs = []
+  let last = -1
+  let sess
   while (at < w.length) {
     const m = new Msg()
-    m.sess = { type: val(), id: val(), name: val() }
+    // the message before's session values again: its session object
+    let i = 0
+    while (i < 9 && w[at + i] === w[last + i]) i++
+    last = at
+    if (i > 8) at += 9
+    else sess = { type: val(), id: val(), name: val() }
+    m.sess = sess
     // Written out, not a loop over the names: each store then has one shape to learn (about a
     // sixth of reading a 500-message batch).
     m.subType = val()

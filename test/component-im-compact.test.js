@@ -211,3 +211,22 @@ test('a runtime answering the next poll at once does not disturb the batch being
     [['bob', 'y', 11], ['bob', '第二批 x', 10]],
   ])
 })
+
+test('each message of a batch has its own group id and name; the same ones share a session object', async () => {
+  const page = await R.imOnlineThenManual()
+  const [poll] = env.pendingRequests('/get_msg')
+  const item = (seq, group, name) => ({Event: 3, From_Account: 'ann', ToGroupId: group, MsgSeq: seq, MsgRandom: seq, MsgTimeStamp: 1,
+    GroupInfo: name === undefined ? {} : {GroupName: name}, MsgBody: [{MsgType: 'TIMTextElem', MsgContent: {Text: 'hi'}}]})
+  // as the page gets them (reverse reply order): the same session twice, another name, another
+  // id, a name only escaped differently, a number id, no name (the id again), the first again
+  const sessions = [['1234', 'A'], ['1234', 'A'], ['1234', 'B'], ['9', 'B'], ['9', 'B'], [7, 'B'], ['7', undefined], ['1234', 'A']]
+  const items = sessions.map(([group, name], i) => item(sessions.length - i, group, name)).reverse()
+  const body = JSON.stringify({ActionStatus: 'OK', ErrorCode: 0, NextSeq: 9, RspMsgList: items}).replace('"GroupName":"B"}', '"GroupName":"\\u0042"}')
+  await poll.respond({data: body})
+  const [note] = page.room.events.filter((e) => e.detail.tag === 'big_group_msg_notify')
+  const got = note.detail.detail
+  assert.deepEqual(got.map((m) => plain(m.sess)), sessions.map(([id, name]) => ({type: 'GROUP', id, name: name === undefined ? id : name})))
+  assert.deepEqual(got.map((m) => [m.getSession().id(), m.getSession().name()]), sessions.map(([id, name]) => [id, name === undefined ? id : name]))
+  assert.equal(got[0].sess, got[1].sess, 'one object for the same session')
+  assert.notEqual(got[1].sess, got[2].sess)
+})

@@ -469,6 +469,12 @@ impl<'d, 'a> Node<'d, 'a> {
         None
     }
 
+    /// A string's text when it has no escapes: the text's own bytes.
+    pub fn plain_str(self) -> Option<&'a str> {
+        let t = self.tok();
+        (t.tag == STR).then(|| self.raw(t))
+    }
+
     /// An object's fields, shadowed keys included (their tag says so).
     fn fields(self) -> Option<Fields<'d, 'a>> {
         match self.tok() {

@@ -1113,7 +1113,15 @@ impl Room {
     /// One incoming message (a poll or getmsg item) written to `batch` as an IMEvent message
     /// object, unless 2019 skipped it too (placeholders, no sender, no body) or it is a C2C
     /// repeat. The fields are 2019's `Msg` fields; the shim adds the accessor methods.
-    fn message(&mut self, item: Node, kind: Kind, batch: &mut Batch) {
+    /// `last`: the group id and name of the batch's message before, and where its session
+    /// values are.
+    fn message<'a>(
+        &mut self,
+        item: Node<'_, 'a>,
+        kind: Kind,
+        batch: &mut Batch,
+        last: &mut Option<(&'a str, &'a str, usize)>,
+    ) {
         let from = text_of(item, "From_Account");
         let Some(body) = item.get("MsgBody") else {
             return;
@@ -1142,43 +1150,62 @@ impl Room {
             .filter(|n| n.as_str().is_some_and(|n| !n.is_empty()))
             .or_else(|| item.get("From_Account"));
         let t = &mut batch.0;
+        // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
+        let sub_type = match (kind, item.get("MsgPriority").and_then(int_of)) {
+            (Kind::C2c, _) => 0,
+            (Kind::Tip, _) => SUB_TIP as u8,
+            (_, Some(1)) => 3,
+            (_, Some(3)) => 1,
+            _ => 0,
+        };
+        let id = item.get("ToGroupId");
+        let name = group_info
+            .and_then(|g| g.get("GroupName"))
+            .filter(|_| kind != Kind::C2c);
+        // (a C2C message has no name here, so none)
+        let plain = id
+            .and_then(Node::plain_str)
+            .zip(name.and_then(Node::plain_str));
         // The tape's message (docs/core-protocol.md, "Messages"): sessType, sessId, sessName, subType, isSend,
-        // fromAccount, fromAccountNick, time, seq, random, elements.
-        t.known(if kind == Kind::C2c {
-            tape::C2C_SESSION
-        } else {
-            tape::GROUP_SESSION
-        });
-        let session = t.words.len();
-        let sub_type = if kind == Kind::C2c {
-            let peer = if is_send {
-                text_of(item, "To_Account")
-            } else {
-                from
-            };
-            t.text(tape::STR, &peer);
-            0u8
-        } else {
-            match item.get("ToGroupId") {
-                Some(v) => t.val(Some(v)),
-                None => t.text(tape::STR, &self.group_id()),
+        // fromAccount, fromAccountNick, time, seq, random, elements. A batch is one group's: a
+        // message with the same group id and name as the one before has its session values
+        // again (no text; they were a fifth of a batch's), and the shim one session object.
+        let session = match (plain, *last) {
+            (Some((id, name)), Some((was_id, was_name, at)))
+                if id == was_id && name == was_name =>
+            {
+                t.again(at, 9);
+                at + 3
             }
-            // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
-            match (kind, item.get("MsgPriority").and_then(int_of)) {
-                (Kind::Tip, _) => SUB_TIP as u8,
-                (_, Some(1)) => 3,
-                (_, Some(3)) => 1,
-                _ => 0,
+            _ => {
+                *last = plain.map(|(id, name)| (id, name, t.words.len()));
+                t.known(if kind == Kind::C2c {
+                    tape::C2C_SESSION
+                } else {
+                    tape::GROUP_SESSION
+                });
+                let session = t.words.len();
+                if kind == Kind::C2c {
+                    let peer = if is_send {
+                        text_of(item, "To_Account")
+                    } else {
+                        from
+                    };
+                    t.text(tape::STR, &peer);
+                } else {
+                    match id {
+                        Some(v) => t.val(Some(v)),
+                        None => t.text(tape::STR, &self.group_id()),
+                    }
+                }
+                // the name: the group's, else the id again (the same three words)
+                match name {
+                    Some(v) => t.val(Some(v)),
+                    None => t.again(session, 3),
+                }
+                session
             }
         };
-        // the name: the group's, else the id again (the same three words)
-        match group_info
-            .and_then(|g| g.get("GroupName"))
-            .filter(|_| kind != Kind::C2c)
-        {
-            Some(v) => t.val(Some(v)),
-            None => t.again(session, 3),
-        }
         t.num(f64::from(sub_type));
         t.bool(is_send);
         t.val(item.get("From_Account"));
@@ -1202,7 +1229,7 @@ impl Room {
     fn message_of(&mut self, item: &Json, kind: Kind, batch: &mut Batch) {
         let text = item.text();
         if let Ok(item) = Doc::parse(&text) {
-            self.message(item.root(), kind, batch);
+            self.message(item.root(), kind, batch, &mut None);
         }
     }
 
@@ -1280,6 +1307,7 @@ impl Room {
             None => Vec::new(),
         };
         let mut batch = Batch::default();
+        let mut last = None;
         // a message is about 45 words and 35 chars: the lists grow once rather than double a
         // dozen times over a big batch
         batch.0.words.reserve(items.len() * 48);
@@ -1294,7 +1322,7 @@ impl Room {
                 _ => Kind::Notice,
             };
             if kind != Kind::Notice {
-                self.message(item, kind, &mut batch);
+                self.message(item, kind, &mut batch, &mut last);
             }
             // Only a system notification (5) or a group-info change (a tip of OpType 6) is a
             // notice: the other items are not copied into owned values (nor is an ordinary
