@@ -2,13 +2,12 @@
 'use strict'
 // Times Tencent's 2019 webim SDK on the IM hot path of tools/bench.js, on this machine: the same
 // big-group long-poll batches (bench.js's imBatch), the page reading every message through the
-// same accessors, the same rounds and samples. The SDK is not part of this repository and never
-// goes into it: fetch it yourself (tencentyun/TRTCSDK, commit c9e9c8ff,
-// WXMini/pages/components/webrtc-room/webim_wx.js) and pass its path.
+// same accessors, the same rounds and samples. The SDK is not part of this repository
+// (tools/webim2019.js says where to get it): pass its path.
 //
 //   node tools/bench-2019.js /tmp/webim_wx.js [--medians]
 //
-// The SDK logs in and joins through the emulator (as tools/webim2019-check.js); its big-group
+// A 2019 page logs in and joins through the emulator (as in tools/webim2019-check.js); its big-group
 // long poll is then held and answered here. Two ways of timing each batch:
 // - "parsed": from the SDK's success callback getting the reply as an object to the page's
 //   reads. The SDK asks wx.request for dataType 'json', so the base library has run JSON.parse
@@ -25,72 +24,20 @@
 // alternating (the machine's speed comes in phases: see bench.js), and prints each size's
 // process medians side by side.
 
-const fs = require('fs')
-const http = require('http')
+const { sdkFile, userSig, OldPage } = require('./webim2019')
 
-const SDK_FILE = process.argv[2]
-if (!SDK_FILE || !fs.existsSync(SDK_FILE)) {
-  console.error('usage: node tools/bench-2019.js <path of the 2019 webim_wx.js> [--medians]')
-  process.exit(2)
-}
+const SDK_FILE = sdkFile('usage: node tools/bench-2019.js <path of the 2019 webim_wx.js> [--medians | --alternate N]')
 const env = require('../test/support/wechat-env')
 const E = require('../test/support/e2e')
 const B = require('./bench')
 
-const SDK_HOST = 'https://webim.tim.qq.com'
+// The SDK's big-group long poll, held for the bench to answer.
 const LONG_POLL = '/group_open_long_polling_http_noauth_svc/get_msg'
-
-// wx.request as WeChat's (dataType json parsed, success for any status), aimed at the emulator;
-// the big-group long poll is held in `held` for the bench to answer.
 let held = null
-const wxFor = (base) => ({
-  request ({ url, data, method = 'GET', header = {}, success, fail }) {
-    if (url.includes(LONG_POLL)) {
-      held = { success }
-      return { abort () {} }
-    }
-    const body = typeof data === 'string' ? data : JSON.stringify(data || {})
-    const req = http.request(base + url.slice(SDK_HOST.length), { method, headers: { ...header, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let parsed = text
-        try { parsed = JSON.parse(text) } catch (e) { /* left as text, as WeChat does */ }
-        success({ data: parsed, statusCode: res.statusCode, header: res.headers })
-      })
-    })
-    req.on('error', (e) => fail && fail({ errMsg: `request:fail ${e.message}` }))
-    req.end(body)
-    return { abort () { req.destroy() } }
-  }
-})
-
-function userSig (signUrl, userID, roomID) {
-  const body = JSON.stringify({ userID, roomID })
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${signUrl}/usersig`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')).userSig))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-// What bench.js's page does with each delivered message.
-function read (list) {
-  let delivered = 0
-  for (const m of list) {
-    m.getSession().type(); m.getFromAccount(); m.getFromAccountNick(); m.getSubType(); m.getIsSend(); m.getSeq(); m.getTime()
-    for (const el of m.getElems()) {
-      const c = el.getContent()
-      if (el.getType() === 'TIMGroupTipElem') { c.getOpType(); c.getUserIdList() } else if (el.getType() === 'TIMCustomElem') c.getData(); else c.getText()
-    }
-    delivered++
-  }
-  return delivered
+function holdLongPoll (url, { success }) {
+  if (!url.includes(LONG_POLL)) return false
+  held = { success }
+  return true
 }
 
 // Fresh processes of ours and 2019's, alternating; each size's process medians, sorted.
@@ -128,25 +75,12 @@ async function main () {
   const svc = await E.startServices({ hold: 3, mediaHold: 3 })
   const medians = { parsed: {}, text: {} }
   try {
-    const module = { exports: {} }
-    new Function('module', 'exports', 'require', 'wx', fs.readFileSync(SDK_FILE, 'utf8'))(module, module.exports, require, wxFor(svc.emu.url))
-    const sdk = module.exports
-    let delivered = 0
-    const listeners = {
-      onConnNotify () {},
-      onMsgNotify () {},
-      onBigGroupMsgNotify (list) { delivered += read(list) },
-      onGroupSystemNotifys: {},
-      onGroupInfoChangeNotify () {},
-      onKickedEventCall () {}
-    }
     const roomID = 100000 + Math.floor(Math.random() * 800000)
-    const user = 'bench2019'
-    const info = { sdkAppID: String(svc.sdkAppID), appIDAt3rd: String(svc.sdkAppID), identifier: user, identifierNick: user, accountType: 1, userSig: await userSig(svc.sign.url, user, roomID) }
-    await new Promise((resolve, reject) => sdk.login(info, listeners, { isAccessFormalEnv: true, isLogOn: false }, resolve, reject))
-    const call = (name, options) => new Promise((resolve, reject) => sdk[name](options, resolve, reject))
-    await call('createGroup', { GroupId: String(roomID), Owner_Account: user, Type: 'AVChatRoom', ApplyJoinOption: 'FreeAccess', Name: String(roomID), MemberList: [] }).catch(() => {})
-    await call('applyJoinBigGroup', { GroupId: String(roomID) })
+    const page = new OldPage(SDK_FILE, 'bench2019', svc.emu.url, { held: holdLongPoll })
+    let delivered = 0
+    page.groupMessages = (list) => { delivered += B.readAsPage(list) }
+    await page.login(svc.sdkAppID, await userSig(svc.sign.url, page.user, roomID))
+    await page.join(roomID)
     await env.waitFor(() => held, { timeout: 10000, what: 'the 2019 big-group long poll' })
 
     console.log(`2019 webim (${SDK_FILE}): big-group reply → onBigGroupMsgNotify, every message read through its accessors, ${B.IM_SAMPLES} samples a cell`)

@@ -13,7 +13,7 @@
 const path = require('path')
 const env = require('../test/support/wechat-env')
 const R = require('../test/support/room')
-const { imBatch, percentile } = require('./bench')
+const { imBatch, readAsPage, percentile } = require('./bench')
 
 const [dirA, dirB] = process.argv.slice(2, 4).map(d => d && path.resolve(d))
 const n = Number(process.argv[4]) || 500
@@ -23,35 +23,10 @@ if (!dirA || !dirB) {
   process.exit(2)
 }
 
-// A page with the component of `root`, logged in as `userID`, its big-group poll left pending.
-async function online (root, userID) {
-  const WebIM = require('../test/support/webim')
-  const im = new WebIM(env)
-  const page = env.renderPage({ props: { template: 'grid', enableIM: true }, root, componentPath: path.join(root, 'webrtc-room', 'webrtc-room') })
-  await env.waitForCore()
-  await page.start({ ...R.BASE, userID })
-  await im.idle()
-  im.stop()
-  return page
-}
-
-function read (list) {
-  let delivered = 0
-  for (const m of list) {
-    m.getSession().type(); m.getFromAccount(); m.getFromAccountNick(); m.getSubType(); m.getIsSend(); m.getSeq(); m.getTime()
-    for (const el of m.getElems()) {
-      const c = el.getContent()
-      if (el.getType() === 'TIMGroupTipElem') { c.getOpType(); c.getUserIdList() } else if (el.getType() === 'TIMCustomElem') c.getData(); else c.getText()
-    }
-    delivered++
-  }
-  return delivered
-}
-
 async function main () {
   const sides = []
   for (const [root, user] of [[dirA, 'u-ab-a'], [dirB, 'u-ab-b']]) {
-    const page = await online(root, user)
+    const page = await R.imOnlineThenManual({ userID: user }, { root, componentPath: path.join(root, 'webrtc-room', 'webrtc-room') })
     sides.push({ root, user, page, times: [] })
   }
   let seq = 1
@@ -67,7 +42,7 @@ async function main () {
       const t0 = process.hrtime.bigint()
       poll.options.success({ statusCode: 200, data, header: {}, cookies: [], errMsg: 'request:ok' })
       let delivered = 0
-      for (const e of side.page.room.events) if (e.name === 'IMEvent' && e.detail.tag === 'big_group_msg_notify') delivered += read(e.detail.detail)
+      for (const e of side.page.room.events) if (e.name === 'IMEvent' && e.detail.tag === 'big_group_msg_notify') delivered += readAsPage(e.detail.detail)
       const dt = Number(process.hrtime.bigint() - t0) / 1e6
       side.page.room.events.length = 0
       if (delivered < n - n / 10) throw new Error(`${side.root}: ${delivered} of ${n} messages delivered`)

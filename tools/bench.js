@@ -120,6 +120,19 @@ function imBatch (n, firstSeq) {
   return { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', NextSeq: next, HoldTime: 90, Key: `key-${next}`, RspMsgList: items }
 }
 
+// What a 2019 page's big_group_msg_notify handler does with each message: every field read
+// through webim's accessors. Returns how many messages it read.
+function readAsPage (list) {
+  for (const m of list) {
+    m.getSession().type(); m.getFromAccount(); m.getFromAccountNick(); m.getSubType(); m.getIsSend(); m.getSeq(); m.getTime()
+    for (const el of m.getElems()) {
+      const c = el.getContent()
+      if (el.getType() === 'TIMGroupTipElem') { c.getOpType(); c.getUserIdList() } else if (el.getType() === 'TIMCustomElem') c.getData(); else c.getText()
+    }
+  }
+  return list.length
+}
+
 // Counts the bytes crossing the wasm boundary: handle()'s (ptr, len) argument pair going in (its
 // last two arguments: a text's UTF-8, or the bytes of a reply handed as bytes), a returned string
 // when the glue frees it (the one __wbindgen_export* taking three arguments: ptr, len, align),
@@ -202,16 +215,7 @@ async function imBench () {
         const got = room.events.filter(e => e.name === 'IMEvent' && e.detail.tag === 'big_group_msg_notify')
         // The page reads every message the way a 2019 handler does (webim accessors), inside the timing.
         let delivered = 0
-        for (const e of got) {
-          for (const m of e.detail.detail) {
-            m.getSession().type(); m.getFromAccount(); m.getFromAccountNick(); m.getSubType(); m.getIsSend(); m.getSeq(); m.getTime()
-            for (const el of m.getElems()) {
-              const c = el.getContent()
-              if (el.getType() === 'TIMGroupTipElem') { c.getOpType(); c.getUserIdList() } else if (el.getType() === 'TIMCustomElem') c.getData(); else c.getText()
-            }
-            delivered++
-          }
-        }
+        for (const e of got) delivered += readAsPage(e.detail.detail)
         const t1 = process.hrtime.bigint()
         const dt = Number(t1 - t0) / 1e6
         countTapes()
@@ -341,4 +345,4 @@ async function main () {
 
 // tools/bench-2019.js times Tencent's 2019 webim on the same batches.
 if (require.main === module) main().catch(err => { console.error(err); process.exit(1) })
-module.exports = { imBatch, IM_SIZES, IM_SAMPLES, IM_WARMUP, IM_2019_MS, percentile }
+module.exports = { imBatch, readAsPage, IM_SIZES, IM_SAMPLES, IM_WARMUP, IM_2019_MS, percentile }

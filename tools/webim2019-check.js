@@ -14,22 +14,14 @@
 // nicks. It prints one line per check and every webim request the SDK made; exit status 0 when
 // all checks pass. Not in `tools/test.sh`: it needs the SDK file.
 
-const fs = require('fs')
-const http = require('http')
-const path = require('path')
+const {sdkFile, userSig, OldPage} = require('./webim2019')
 
-const SDK_FILE = process.argv[2]
-if (!SDK_FILE || !fs.existsSync(SDK_FILE)) {
-  console.error('usage: node tools/webim2019-check.js <path of the 2019 webim_wx.js>')
-  process.exit(2)
-}
+const SDK_FILE = sdkFile('usage: node tools/webim2019-check.js <path of the 2019 webim_wx.js>')
 // Loaded before the SDK runs: it replaces globals (fetch, WebAssembly, ...) as WeChat lacks them.
 const env = require('../test/support/wechat-env')
 const E = require('../test/support/e2e')
 
-const SDK_HOST = 'https://webim.tim.qq.com'
-
-// ----- the 2019 SDK's wx.request, aimed at the emulator ------------------------------------------
+// ----- the 2019 SDK's requests, aimed at the emulator ---------------------------------------------
 
 // The emulator of the scenario running now; each SDK instance keeps the one it was made with
 // (a page left over from a scenario goes on polling its own, stopped, emulator).
@@ -42,126 +34,8 @@ function note(url, status, data) {
   answers.set(key, (answers.get(key) || 0) + 1)
 }
 
-// As WeChat's: success for any HTTP status (dataType json parsed), fail on transport errors and
-// on abort. Only the SDK's own host is reachable, rewritten to `base`.
-const wxFor = (base) => ({
-  request({url, data, method = 'GET', header = {}, success, fail, complete}) {
-    let settled = false
-    const settle = (fn, arg) => {
-      if (settled) return
-      settled = true
-      if (fn) fn(arg)
-      if (complete) complete(arg)
-    }
-    if (!url.startsWith(SDK_HOST + '/')) {
-      setImmediate(() => settle(fail, {errMsg: `request:fail not the webim host: ${url}`}))
-      return {abort() {}}
-    }
-    const body = typeof data === 'string' ? data : JSON.stringify(data || {})
-    const req = http.request(base + url.slice(SDK_HOST.length), {method, headers: {...header, 'content-length': Buffer.byteLength(body)}}, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let parsed = text
-        try { parsed = JSON.parse(text) } catch (e) { /* left as text, as WeChat does */ }
-        note(url, res.statusCode, parsed)
-        settle(success, {data: parsed, statusCode: res.statusCode, header: res.headers})
-      })
-    })
-    req.on('error', (e) => settle(fail, {errMsg: `request:fail ${e.message}`}))
-    req.end(body)
-    return {abort() { req.destroy(); settle(fail, {errMsg: 'request:fail abort'}) }}
-  },
-})
-
-// A fresh SDK instance (its state is module-wide) with its own `wx`.
-function loadSdk() {
-  const module = {exports: {}}
-  new Function('module', 'exports', 'require', 'wx', fs.readFileSync(SDK_FILE, 'utf8'))(module, module.exports, require, wxFor(emulator.url))
-  return module.exports
-}
-
-function userSig(signUrl, userID, roomID) {
-  const body = JSON.stringify({userID, roomID})
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${signUrl}/usersig`, {method: 'POST', headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}}, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')).userSig))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-// A 2019 page: one SDK instance with the listeners the 2019 component gives it, recording what
-// arrives as plain objects.
-class OldPage {
-  constructor(user) {
-    this.user = user
-    this.sdk = loadSdk()
-    this.group = []
-    this.c2c = []
-    this.conn = []
-    this.kicked = 0
-  }
-
-  login(sdkAppID, sig) {
-    const listeners = {
-      onConnNotify: (info) => this.conn.push(info.ErrorCode),
-      onMsgNotify: (list) => this.c2c.push(...list.map(plain)),
-      onBigGroupMsgNotify: (list) => this.group.push(...list.map(plain)),
-      onGroupSystemNotifys: {},
-      onGroupInfoChangeNotify: () => {},
-      onKickedEventCall: () => { this.kicked++ },
-    }
-    const info = {sdkAppID: String(sdkAppID), appIDAt3rd: String(sdkAppID), identifier: this.user, identifierNick: this.user, accountType: 1, userSig: sig}
-    return new Promise((resolve, reject) => this.sdk.login(info, listeners, {isAccessFormalEnv: true, isLogOn: false}, resolve, reject))
-  }
-
-  call(name, options) {
-    return new Promise((resolve, reject) => this.sdk[name](options, resolve, reject))
-  }
-
-  setNick(nick) {
-    return this.call('setProfilePortrait', {ProfileItem: [{Tag: 'Tag_Profile_IM_Nick', Value: nick}]})
-  }
-
-  // The 2019 component's way in: create (10025 / 10021 "exists" count as success), then join.
-  async join(roomID) {
-    const id = String(roomID)
-    try {
-      await this.call('createGroup', {GroupId: id, Owner_Account: this.user, Type: 'AVChatRoom', ApplyJoinOption: 'FreeAccess', Name: id, MemberList: []})
-    } catch (e) {
-      if (e.ErrorCode !== 10025 && e.ErrorCode !== 10021) throw e
-    }
-    const reply = await this.call('applyJoinBigGroup', {GroupId: id})
-    if (reply.JoinedStatus !== 'JoinedSuccess') throw new Error(`join: ${JSON.stringify(reply)}`)
-    this.room = id
-  }
-
-  send(to, content) {
-    const w = this.sdk
-    const now = Math.round(Date.now() / 1000)
-    const sess = to === null ? new w.Session(w.SESSION_TYPE.GROUP, this.room, this.room) : new w.Session(w.SESSION_TYPE.C2C, to, to, '', now)
-    const subType = to === null ? w.GROUP_MSG_SUB_TYPE.COMMON : w.C2C_MSG_SUB_TYPE.COMMON
-    const msg = new w.Msg(sess, true, -1, Math.round(Math.random() * 4294967296), now, this.user, subType, this.user)
-    if (content.text !== undefined) msg.addText(new w.Msg.Elem.Text(content.text))
-    else msg.addCustom(new w.Msg.Elem.Custom(content.data, content.desc, content.ext))
-    return new Promise((resolve, reject) => w.sendMsg(msg, resolve, reject))
-  }
-
-  logout() {
-    return new Promise((resolve) => this.sdk.logout(resolve, resolve))
-  }
-}
-
-// A message of the 2019 SDK as {from, nick, elems: [{text} | {data}]}.
-function plain(m) {
-  const elems = m.getElems().map((e) => (e.getType() === 'TIMTextElem' ? {text: e.getContent().getText()} : {data: e.getContent().getData()}))
-  return {from: m.getFromAccount(), nick: m.getFromAccountNick(), elems}
-}
+// A 2019 page on the emulator of the scenario running now, its answers noted.
+const oldPage = (user) => new OldPage(SDK_FILE, user, emulator.url, {answered: note})
 
 // Our page (the e2e tests' way): apiBase at the emulator, enableIM.
 async function newPage(svc, userID, roomID) {
@@ -201,8 +75,8 @@ async function withServices(fn) {
 async function oldAndOld(svc) {
   console.log('\n2019 page + 2019 page')
   const roomID = newRoom()
-  const alice = new OldPage('alice')
-  const bob = new OldPage('bob')
+  const alice = oldPage('alice')
+  const bob = oldPage('bob')
   const first = await alice.login(svc.sdkAppID, await userSig(svc.sign.url, 'alice', roomID))
   check('alice logs in (login, portrait_get, get_joined_group_list, authkey); no nick yet', first.ActionStatus === 'OK' && !first.identifierNick, first)
   const nick = 'Alice 爱丽丝 🌸'
@@ -228,7 +102,7 @@ async function oldAndOld(svc) {
   check('C2C bob → alice: once, intact', alice.c2c.length === 1 && alice.c2c[0].from === 'bob' && alice.c2c[0].elems[0].data === '{"c2c":true}', alice.c2c)
   check('no "connection is off" (9999)', !alice.conn.includes(9999) && !bob.conn.includes(9999), {alice: alice.conn, bob: bob.conn})
 
-  const again = new OldPage('alice')
+  const again = oldPage('alice')
   const third = await again.login(svc.sdkAppID, await userSig(svc.sign.url, 'alice', roomID))
   check('a new login of alice gets identifierNick from her profile', third.identifierNick === nick, third)
   await env.sleep(500)
@@ -248,7 +122,7 @@ async function oldAndOurs(svc) {
     const bob = await newPage(svc, 'ours-bob', roomID)
     await env.waitFor(() => imOf(bob, 'join_group_event').length, {timeout: 15000, what: 'our page joined'})
     check('our page logs in and joins', imOf(bob, 'login_event')[0].code === 0 && imOf(bob, 'join_group_event')[0].code === 0, imOf(bob))
-    const alice = new OldPage('old-alice')
+    const alice = oldPage('old-alice')
     const login = await alice.login(svc.sdkAppID, await userSig(svc.sign.url, 'old-alice', roomID))
     check('the 2019 page logs in', login.ActionStatus === 'OK', login)
     const nick = '老 Alice 🌸'

@@ -79,11 +79,12 @@ async function imLoginPending() {
 
 // A grid page with enableIM brought online by the fake webim server (./webim), which then stops:
 // from here on the test answers what is still pending (the big-group poll) itself. `start` adds
-// to BASE for page.start().
-async function imOnlineThenManual(start = {}) {
+// to BASE for page.start(); `component` ({root, componentPath}) picks another build of the
+// component (tools/bench-ab.js).
+async function imOnlineThenManual(start = {}, component = {}) {
   const WebIM = require('./webim')
   const im = new WebIM(env)
-  const page = env.renderPage({props: {template: 'grid', enableIM: true}})
+  const page = env.renderPage({props: {template: 'grid', enableIM: true}, ...component})
   await env.waitForCore()
   await page.start({...BASE, ...start})
   await im.idle()
