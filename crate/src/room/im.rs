@@ -1151,12 +1151,14 @@ impl Room {
             .or_else(|| item.get("From_Account"));
         let t = &mut batch.0;
         // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
-        let sub_type = match (kind, item.get("MsgPriority").and_then(int_of)) {
-            (Kind::C2c, _) => 0,
-            (Kind::Tip, _) => SUB_TIP as u8,
-            (_, Some(1)) => 3,
-            (_, Some(3)) => 1,
-            _ => 0,
+        let sub_type = match kind {
+            Kind::C2c => 0,
+            Kind::Tip => SUB_TIP as u8,
+            _ => match item.get("MsgPriority").and_then(int_of) {
+                Some(1) => 3,
+                Some(3) => 1,
+                _ => 0,
+            },
         };
         let id = item.get("ToGroupId");
         let name = group_info
