@@ -224,10 +224,7 @@ function callback (rt, id, ok, args) {
 // read sees every name and stays slow (a page reading a 500-message batch: ~0.05 ms with made
 // getters, ~0.01 written out).
 function accessors (names, proto) {
-  names.split(' ').forEach(n => {
-    const get = 'get' + n[0].toUpperCase() + n.slice(1)
-    proto[get] = function () { return this[n] }
-  })
+  names.split(' ').forEach(n => { proto['get' + n[0].toUpperCase() + n.slice(1)] = function () { return this[n] } })
   return proto
 }
 function Session (impl) { this._impl = impl }
