@@ -192,9 +192,10 @@ fn num(n: u64) -> Json {
 /// [`int_field_of`] of a borrowed value.
 fn int_of(v: Node) -> Option<i64> {
     match v.num() {
-        // the usual case, without an owned copy
         Some(n) => crate::codec::whole_number(n),
-        None => int_field_of(&v.to_json()),
+        // (without an owned copy: a message's MsgPriority is a string, "COMMON", and a copy of
+        // it per message was an allocation and a free)
+        None => v.as_str()?.parse().ok(),
     }
 }
 
