@@ -7,7 +7,7 @@
 //!   of nodes ([`json::Doc`]) that the IM path reads, or values borrowed from the text
 //!   ([`json::Val`]);
 //! - [`tape`]: the messages as the shim reads them out of the wasm memory;
-//! - `heap`: the wasm build's allocator.
+//! - `heap`: the wasm build's allocator; `mem`: its byte copies.
 
 #![cfg_attr(not(test), no_std)]
 
@@ -25,4 +25,6 @@ extern crate webrtc_room_text;
 #[cfg(any(target_arch = "wasm32", test))]
 pub mod heap;
 pub mod json;
+#[cfg(any(target_arch = "wasm32", test))]
+pub mod mem;
 pub mod tape;
