@@ -73,6 +73,7 @@ impl Tape {
         self.three(BOOL, f64::from(u8::from(b)), 0.0);
     }
 
+    #[inline(always)]
     fn three(&mut self, kind: f64, a: f64, b: f64) {
         self.words.reserve(3);
         self.words.push(kind);
