@@ -17,7 +17,7 @@ use crate::input::{parsed_data, MsgBody};
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
-use crate::json::{obj, Doc, Json, Node};
+use crate::json::{obj, Cursor, Doc, Json, Node};
 use crate::output::{Level, Output};
 use crate::tape::{self, Tape};
 use crate::urls::encode_component;
@@ -1116,27 +1116,44 @@ impl Room {
     /// repeat. The fields are 2019's `Msg` fields; the shim adds the accessor methods.
     /// `last`: the group id and name of the batch's message before, and where its session
     /// values are.
+    /// `item`: the message's fields, looked up in the order a reply has them (`Event` may
+    /// have been looked up already).
     fn message<'a>(
         &mut self,
-        item: Node<'_, 'a>,
+        mut item: Cursor<'_, 'a>,
         kind: Kind,
         batch: &mut Batch,
         last: &mut Option<(&'a str, &'a str, usize)>,
     ) {
-        let from = text_of(item, "From_Account");
+        let from_account = item.get("From_Account");
+        let to_account = match kind {
+            Kind::C2c => item.get("To_Account"),
+            _ => None,
+        };
+        let id = item.get("ToGroupId");
+        let seq = item.get("MsgSeq");
+        let random = item.get("MsgRandom");
+        let time = item.get("MsgTimeStamp");
+        let priority = match kind {
+            Kind::Group => item.get("MsgPriority"),
+            _ => None,
+        };
+        let place = item.get("IsPlaceMsg");
+        let mut group_info = item.get("GroupInfo").map(Node::cursor);
         let Some(body) = item.get("MsgBody") else {
             return;
         };
+        let from = from_account.and_then(Node::as_str).unwrap_or_default();
         let empty = body.items().is_some_and(|items| items.len() == 0);
-        if from.is_empty() || empty || item.get("IsPlaceMsg").is_some_and(truthy_of) {
+        if from.is_empty() || empty || place.is_some_and(truthy_of) {
             return;
         }
         let is_send = *from == self.props.user_id;
         if kind == Kind::C2c {
             let mut key = cat!(from, "/");
-            put(&mut key, item.get("MsgSeq"));
+            put(&mut key, seq);
             key.push('/');
-            put(&mut key, item.get("MsgRandom"));
+            put(&mut key, random);
             if self.im.seen.contains(&key) {
                 return;
             }
@@ -1145,27 +1162,26 @@ impl Room {
             }
             self.im.seen.push(key);
         }
-        let group_info = item.get("GroupInfo");
+        // (a C2C message has no name here, so none)
+        let name = group_info
+            .as_mut()
+            .and_then(|g| g.get("GroupName"))
+            .filter(|_| kind != Kind::C2c);
         let nick = group_info
+            .as_mut()
             .and_then(|g| g.get("From_AccountNick"))
             .filter(|n| n.as_str().is_some_and(|n| !n.is_empty()))
-            .or_else(|| item.get("From_Account"));
+            .or(from_account);
         let t = &mut batch.0;
         // 2019's sub types by priority: 1 red packet (3), 3 like (1), else common (0).
         let sub_type = match kind {
-            Kind::C2c => 0,
             Kind::Tip => SUB_TIP as u8,
-            _ => match item.get("MsgPriority").and_then(int_of) {
+            _ => match priority.and_then(int_of) {
                 Some(1) => 3,
                 Some(3) => 1,
                 _ => 0,
             },
         };
-        let id = item.get("ToGroupId");
-        let name = group_info
-            .and_then(|g| g.get("GroupName"))
-            .filter(|_| kind != Kind::C2c);
-        // (a C2C message has no name here, so none)
         let plain = id
             .and_then(Node::plain_str)
             .zip(name.and_then(Node::plain_str));
@@ -1190,7 +1206,7 @@ impl Room {
                 let session = t.words.len();
                 if kind == Kind::C2c {
                     let peer = if is_send {
-                        text_of(item, "To_Account")
+                        to_account.and_then(Node::as_str).unwrap_or_default()
                     } else {
                         from
                     };
@@ -1211,11 +1227,11 @@ impl Room {
         };
         t.num(f64::from(sub_type));
         t.bool(is_send);
-        t.val(item.get("From_Account"));
+        t.val(from_account);
         t.val(nick);
-        t.val(item.get("MsgTimeStamp"));
-        t.val(item.get("MsgSeq"));
-        t.val(item.get("MsgRandom"));
+        t.val(time);
+        t.val(seq);
+        t.val(random);
         if kind == Kind::Tip {
             t.word(1.0);
             tip_element(body, session, t);
@@ -1232,7 +1248,7 @@ impl Room {
     fn message_of(&mut self, item: &Json, kind: Kind, batch: &mut Batch) {
         let text = item.text();
         if let Ok(item) = Doc::parse(&text) {
-            self.message(item.root(), kind, batch, &mut None);
+            self.message(item.root().cursor(), kind, batch, &mut None);
         }
     }
 
@@ -1318,14 +1334,15 @@ impl Room {
         // 2019 walked the list from its end, so a batch is in reverse reply order (its demo
         // shows a batch walking it from the end again).
         for &item in items.iter().rev() {
-            let event = int_val(item, "Event");
+            let mut fields = item.cursor();
+            let event = fields.get("Event").and_then(int_of);
             let kind = match event {
                 Some(3) => Kind::Group,
                 Some(4 | 6) => Kind::Tip,
                 _ => Kind::Notice,
             };
             if kind != Kind::Notice {
-                self.message(item, kind, &mut batch, &mut last);
+                self.message(fields, kind, &mut batch, &mut last);
             }
             // Only a system notification (5) or a group-info change (a tip of OpType 6) is a
             // notice: the other items are not copied into owned values (nor is an ordinary
