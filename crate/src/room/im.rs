@@ -15,7 +15,6 @@ use super::{Disarm, Room, TimerKind};
 use crate::codec::truthy;
 use crate::input::{parsed_data, MsgBody};
 use crate::prelude::*;
-use alloc::borrow::Cow;
 
 use crate::json::{obj, Cursor, Doc, Json, Node};
 use crate::output::{Level, Output};
@@ -211,11 +210,6 @@ fn truthy_of(v: Node) -> bool {
     }
 }
 
-/// A field's text, or "" when it is missing or not a string.
-fn text_of<'a>(v: Node<'_, 'a>, name: &str) -> Cow<'a, str> {
-    v.get(name).and_then(Node::as_str).unwrap_or_default()
-}
-
 /// Writes a field's value, `null` when it is missing (JSON text: a C2C message's key).
 fn put(out: &mut String, v: Option<Node>) {
     match v {
@@ -234,8 +228,16 @@ fn put_fields(t: &mut Tape, from: Option<Node>, names: &[&str]) {
 /// Writes a message element `{MsgType, MsgContent}`: its type, then its content's kind and fields
 /// (`hot/src/tape.rs`).
 fn element(elem: Node, t: &mut Tape) {
-    let kind = text_of(elem, "MsgType");
-    let kind = kind.trim_end();
+    let mut elem = elem.cursor();
+    let kind = elem
+        .get("MsgType")
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    // (trim_end reads chars back from the end: only when the last byte may end white space)
+    let kind = match kind.as_bytes().last() {
+        Some(b) if b.is_ascii_alphanumeric() => &kind,
+        _ => kind.trim_end(),
+    };
     let content = elem.get("MsgContent");
     let (code, names): (f64, &[&str]) = match kind {
         "TIMTextElem" => (tape::TEXT, &["Text"]),
