@@ -395,23 +395,21 @@ impl<'a> Doc<'a> {
     /// Parses one JSON text (surrounding white space allowed, nothing else after it).
     pub fn parse(text: &'a str) -> Result<Doc<'a>, String> {
         let src = text.as_bytes();
+        // a long-poll reply has about one node per 10 bytes: one list, not grown a dozen times
+        let mut nodes = Vec::with_capacity(src.len() / 6 + 1);
         let mut p = Parser {
             text,
             src,
             at: 0,
-            // a long-poll reply has about one node per 10 bytes: one list, not grown a dozen times
-            nodes: Vec::with_capacity(src.len() / 6 + 1),
-            open: Vec::new(),
+            nodes: &mut nodes,
+            open: &mut Vec::new(),
         };
         p.value()?;
         p.space();
         if p.at != src.len() {
             return Err(Parser::fail(p.at, "unexpected text after the value"));
         }
-        Ok(Doc {
-            text,
-            nodes: p.nodes,
-        })
+        Ok(Doc { text, nodes })
     }
 
     /// The value the text is.
@@ -755,13 +753,18 @@ static STOPS: [bool; 256] = {
     t
 };
 
-struct Parser<'a> {
+/// The lists are borrowed, not held: a list's growing is a call that takes its address, and had
+/// it been a field of the parser, LLVM would have kept every field in memory, `at` too (a store
+/// and a load for every byte the parser moves on, in wasm, where memory is not a register).
+/// All the parser's methods are inline for the same reason: a call taking `&mut self` would do
+/// the same.
+struct Parser<'a, 'v> {
     text: &'a str,
     src: &'a [u8],
     at: usize,
-    nodes: Vec<Tok>,
+    nodes: &'v mut Vec<Tok>,
     /// The arrays and objects open around the value being parsed, innermost last.
-    open: Vec<Open>,
+    open: &'v mut Vec<Open>,
 }
 
 /// An array or object being parsed: its node, how many items or fields it has so far, and for
@@ -773,7 +776,7 @@ struct Open {
     seen: u64,
 }
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     // (cold and out of line: the error paths stay out of the hot loops' code; the position
     // rather than `&self`, which is a few bytes less at every call)
     #[cold]
@@ -799,6 +802,7 @@ impl Parser<'_> {
         }
     }
 
+    #[inline(always)]
     fn word(&mut self, word: &str, tag: u32) -> Result<u32, String> {
         if self
             .src
@@ -812,6 +816,7 @@ impl Parser<'_> {
         }
     }
 
+    #[inline(always)]
     fn push(&mut self, tag: u32, a: usize, b: usize) {
         self.nodes.push(Tok {
             tag,
@@ -964,6 +969,7 @@ impl Parser<'_> {
     }
 
     /// Checks the JSON number grammar; its node is its text.
+    #[inline(always)]
     fn number(&mut self) -> Result<(), String> {
         let start = self.at;
         self.eat(b'-');
