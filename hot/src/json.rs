@@ -948,7 +948,7 @@ impl Parser<'_, '_> {
                         }
                         break;
                     }
-                    k = after(&self.nodes, k + 1);
+                    k = after(self.nodes, k + 1);
                 }
             }
         }
