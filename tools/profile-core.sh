@@ -6,6 +6,9 @@
 #
 #   bash tools/profile-core.sh [functions to list, 30]
 #
+# AS_BYTES=1: replies as the wasm export gets them, `<id> 200 <body>` in bytes, so that the UTF-8
+# check and the header are in the profile too.
+#
 # The machine's speed comes in phases (stretches of ~100 ms run ~1.7x slower, also inside one
 # process): compare shares across a few runs. To compare two builds, copy each one's
 # target/wasm32-wasip1/release/im_batch.wasm aside and run

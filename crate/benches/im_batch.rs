@@ -129,6 +129,12 @@ fn text_reply(room: &mut Room, poll: u32, body: &str) -> String {
     handle_reply(room, NOW, poll, 200, body)
 }
 
+/// The same for a reply as the wasm export gets it (`AS_BYTES=1`).
+#[inline(never)]
+fn bytes_reply(room: &mut Room, input: &[u8]) -> String {
+    handle_bytes(room, NOW, input)
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((q * sorted.len() as f64) as usize).min(sorted.len() - 1)]
 }
@@ -168,7 +174,7 @@ fn main() {
             };
             let t0 = Instant::now();
             let out = match path {
-                "text" if as_bytes => handle_bytes(&mut room, NOW, input.as_bytes()),
+                "text" if as_bytes => bytes_reply(&mut room, input.as_bytes()),
                 "text" => text_reply(&mut room, poll, &input),
                 _ => handle_json(&mut room, NOW, &input),
             };
