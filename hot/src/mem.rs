@@ -1,6 +1,6 @@
 //! The byte copies behind the wasm build's `memcpy` and `memmove` (defined in the core's
 //! `wasm.rs`, where the symbols are). The target's own, from compiler_builtins, copy aligned
-//! words with a case for every misalignment: 2.3 KB of the module, 718 bytes after brotli. These
+//! words with a case for every misalignment: 2.3 KB of the module, 726 bytes after brotli. These
 //! copy 8 bytes a step, unaligned (WebAssembly loads and stores need no alignment); reading a
 //! long-poll reply, whose 160 KB body is copied once, is no slower for it (tools/bench-ab.js).
 //! The WebAssembly 1.0 module has no `memory.copy` to lower them to.

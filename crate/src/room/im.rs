@@ -1116,10 +1116,9 @@ impl Room {
     /// One incoming message (a poll or getmsg item) written to `batch` as an IMEvent message
     /// object, unless 2019 skipped it too (placeholders, no sender, no body) or it is a C2C
     /// repeat. The fields are 2019's `Msg` fields; the shim adds the accessor methods.
-    /// `last`: the group id and name of the batch's message before, and where its session
-    /// values are.
-    /// `item`: the message's fields, looked up in the order a reply has them (`Event` may
-    /// have been looked up already).
+    /// `item`: the message's fields, looked up in the order a reply has them (`Event` may have
+    /// been looked up already). `last`: the group id and name of the batch's message before,
+    /// and where its session values are.
     fn message<'a>(
         &mut self,
         mut item: Cursor<'_, 'a>,
