@@ -78,8 +78,10 @@ function loadFailed (comp) {
   comp.triggerEvent('RoomEvent', { tag: 'error', code: TRAPPED, detail: comp.__room.failed })
 }
 
-// `input` is an input object (sent as JSON text), or a request's answer as '<id> <status> <body>'
-// whose body the core decodes and parses itself: text, or a Uint8Array of UTF-8 bytes.
+// `input` is an input object (sent as JSON text), or a request's answer whose body the core
+// decodes and parses itself: the text '<id> <status> <body>', or [body, header] as Uint8Arrays of
+// the body's bytes and the ASCII '<id> <status>', which the glue copies into the wasm memory one
+// after the other, where the core keeps the body as it lies.
 function send (comp, input) {
   const rt = comp.__room
   // Detached: the core is gone, but a method's callbacks still get their one answer.
@@ -87,11 +89,13 @@ function send (comp, input) {
   if (rt.failed) { if (input.call) loadFailed(comp); return }
   if (!rt.core) { rt.queue.push(input); return }
   let out
-  // Text and bytes (a Uint8Array) have .slice, input objects do not.
+  // Text and [body, header] have .slice, input objects do not.
   let x = input.slice ? input : JSON.stringify(input)
-  if (x.length > MAX_INPUT) x = JSON.stringify({ oversize: { chars: x.length, id: parseInt(x.buffer ? core.utf8.decode(x.slice(0, 11)) : x), cb: input.cb } })
+  const bytes = typeof x !== 'string'
+  const n = bytes ? x[0].length + x[1].length + 1 : x.length // (+1: the space the text form has more)
+  if (n > MAX_INPUT) x = JSON.stringify({ oversize: { chars: n, id: parseInt(bytes ? core.utf8.decode(x[1]) : x), cb: input.cb } })
   try {
-    out = rt.core.handle(Date.now(), x)
+    out = rt.core.handle(Date.now(), x, typeof x === 'string' ? 0 : x[0].length + 1)
   } catch (err) {
     recover(comp, err)
     return
@@ -155,7 +159,6 @@ function apply (comp, out) {
   ;(out.events || []).forEach(e => comp.triggerEvent(e.name, e.detail))
 }
 
-let scratch = new Uint8Array(0)
 function request (comp, req) {
   const rt = comp.__room
   const done = reply => {
@@ -169,25 +172,17 @@ function request (comp, req) {
     url: req.url,
     method: req.method,
     data: req.data,
-    // The body comes as an ArrayBuffer of its bytes, which the core decodes and parses: copying
-    // them after the header's ASCII is a native copy, where a string is UTF-8-encoded in JS. A
-    // runtime ignoring responseType hands text (dataType), which goes in as text (no JSON.parse
-    // here and JSON.stringify back); one that parses anyway hands an object, which goes back to text.
+    // The body comes as an ArrayBuffer of its bytes, which the core decodes and parses: the
+    // glue copies them into the wasm memory (a native copy, where a string is UTF-8-encoded in
+    // JS) and the core reads them there. A runtime ignoring responseType hands text (dataType),
+    // which goes in as text (no JSON.parse here and JSON.stringify back); one that parses anyway
+    // hands an object, which goes back to text.
     responseType: 'arraybuffer',
     dataType: 'text',
     success: ({ data, statusCode }) => {
-      let x = req.id + ' ' + (statusCode | 0) + ' '
-      if (data instanceof ArrayBuffer) {
-        const head = core.utf8.encode(x) // ASCII: one byte a character
-        const n = head.length + data.byteLength
-        // one buffer for every reply the core reads: the glue copies it into the wasm memory at
-        // once, and a fresh 160 KB array a batch cost more than the copies (zeroing, collecting)
-        if (scratch.length < n && n <= MAX_INPUT) scratch = new Uint8Array(n)
-        x = n > MAX_INPUT ? new Uint8Array(n) : scratch.subarray(0, n)
-        x.set(head)
-        x.set(new Uint8Array(data), head.length)
-      } else x += typeof data === 'string' ? data : JSON.stringify(data)
-      done(x)
+      const head = req.id + ' ' + (statusCode | 0)
+      done(data instanceof ArrayBuffer ? [new Uint8Array(data), core.utf8.encode(head)] // ASCII: a byte a character
+        : head + ' ' + (typeof data === 'string' ? data : JSON.stringify(data)))
     },
     fail: res => done({ reply: { id: req.id, error: (res && res.errMsg) || 'request:fail' } })
   })

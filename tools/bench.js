@@ -134,7 +134,7 @@ function readAsPage (list) {
 }
 
 // Counts the bytes crossing the wasm boundary: handle()'s (ptr, len) argument pair going in (its
-// last two arguments: a text's UTF-8, or the bytes of a reply handed as bytes), a returned string
+// third and fourth: a text's UTF-8, or a reply's body and header handed as bytes), a returned string
 // when the glue frees it (the one __wbindgen_export* taking three arguments: ptr, len, align),
 // and the message tapes the shim reads (imBench).
 function countBoundaryBytes () {
@@ -147,7 +147,7 @@ function countBoundaryBytes () {
     for (const [name, value] of Object.entries(instance.exports)) {
       if (typeof value !== 'function') exports[name] = value
       else if (/^__wbindgen_export\d*$/.test(name) && value.length === 3) exports[name] = (ptr, len, align) => { bytes.out += len; return value(ptr, len, align) }
-      else if (name === 'handle') exports[name] = (...a) => { bytes.in += a[a.length - 1]; return value(...a) }
+      else if (name === 'handle') exports[name] = (...a) => { bytes.in += a[3]; return value(...a) } // (retptr, now, ptr, len, body)
       else exports[name] = value
     }
     return { module, instance: { exports } }

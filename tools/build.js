@@ -126,8 +126,9 @@ function splitTopLevel(src) {
 // Replacements for wasm-bindgen 0.2.130's helpers. `hash`: sha256 (first 16 hex digits) of the
 // generated function with all whitespace removed. Same contracts: views are made afresh on each
 // call (memory may have grown), bytes are passed at their exact length. handle() takes bytes
-// (&[u8]); its one argument helper also takes a string, which it passes as its UTF-8, so the
-// shim hands a reply's body as the bytes it came as and everything else as text.
+// (a Vec<u8>); its one argument helper also takes a string, which it passes as its UTF-8, and a
+// list of byte arrays, which it passes as one run: the shim hands a reply's body as the bytes it
+// came as, followed by its header, and everything else as text.
 const HELPERS = {
   getDataViewMemory0: {
     hash: '2c8d09f683a2d420',
@@ -143,12 +144,16 @@ const HELPERS = {
   },
   passArray8ToWasm0: {
     hash: 'ae3e50fc30f072e6',
+    // An array of Uint8Arrays is passed as their bytes one after another, each copied once.
     code: `function passArray8ToWasm0(arg, malloc) {
-      const buf = arg.buffer ? arg : encoder.encode(arg);
-      const ptr = malloc(buf.length, 1) >>> 0;
-      new Uint8Array(wasm.memory.buffer).set(buf, ptr);
-      WASM_VECTOR_LEN = buf.length;
-      return ptr;
+      const parts = Array.isArray(arg) ? arg : [arg.buffer ? arg : encoder.encode(arg)];
+      let len = 0;
+      for (const part of parts) len += part.length;
+      let ptr = malloc(len, 1) >>> 0;
+      const mem = new Uint8Array(wasm.memory.buffer);
+      for (const part of parts) { mem.set(part, ptr); ptr += part.length; }
+      WASM_VECTOR_LEN = len;
+      return ptr - len;
     }`,
   },
 };

@@ -87,7 +87,7 @@ pub const MAX_REPLY_BYTES: usize = 1 << 20;
 /// whose bytes were not UTF-8 (see [`crate::handle_bytes`]). The body is kept as text
 /// ([`Json::Raw`]) until the request's owner reads it ([`Reply::parsed`]): the IM code parses a
 /// long-poll batch without copying its messages into owned values.
-pub(crate) fn reply_text(id: u32, status: u32, body: Option<&str>) -> Input {
+pub(crate) fn reply_text(id: u32, status: u32, body: Option<String>) -> Input {
     let result = match body {
         None => Err("request:fail the reply is not UTF-8 text".into()),
         Some(body) if body.len() > MAX_REPLY_BYTES => {
@@ -95,7 +95,7 @@ pub(crate) fn reply_text(id: u32, status: u32, body: Option<&str>) -> Input {
         }
         Some(body) => Ok(Reply {
             status: u16::try_from(status).map_or(0, u32::from),
-            data: Json::Raw(body.to_string()),
+            data: Json::Raw(body),
         }),
     };
     Input::Reply { id, result }

@@ -68,15 +68,49 @@ pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
 /// server's) are not decoded: a reply answers as a failed request, anything else as a bad input.
 pub fn handle_bytes(room: &mut Room, now_ms: f64, input: &[u8]) -> String {
     let text = utf8::utf8_prefix(input);
-    let whole = text.len() == input.len();
     match reply_header(text) {
+        // (the body copied: this form is the rare one, from a runtime that hands text)
         Some((id, status, body)) => {
-            let body = Some(body).filter(|_| whole);
-            room.handle_input(now_ms, input::reply_text(id, status, body));
+            let body = input.get(body..).unwrap_or_default().to_vec();
+            reply(room, now_ms, id, status, body)
         }
-        None if whole => return handle_json(room, now_ms, text),
-        None => room.reject_input(DecodeError("input is not UTF-8 text".into()), None),
+        None if text.len() == input.len() => handle_json(room, now_ms, text),
+        None => {
+            room.reject_input(DecodeError("input is not UTF-8 text".into()), None);
+            drain(room)
+        }
     }
+}
+
+/// What the wasm export takes for a request's answer that came as bytes: `input` is its body
+/// followed by its ASCII header `<id> <status>`, which starts at byte `body`. The body then
+/// becomes the reply's text where it lies: no copy of it (a 500-message IM batch is 160 KB),
+/// where [`handle_bytes`]'s `<id> <status> <body>` puts the header first and the body is copied
+/// out from behind it. The outputs are those of that form with the same header and body.
+pub fn handle_split(room: &mut Room, now_ms: f64, mut input: Vec<u8>, body: usize) -> String {
+    let header = input
+        .get(body..)
+        .map(utf8::utf8_prefix)
+        .and_then(split_space)
+        .and_then(|(id, status)| Some((number(id)?, number(status)?)));
+    let Some((id, status)) = header else {
+        room.reject_input(
+            DecodeError("a reply without its <id> <status>".into()),
+            None,
+        );
+        return drain(room);
+    };
+    input.truncate(body);
+    reply(room, now_ms, id, status, input)
+}
+
+/// The answer to request `id`, its body as it came: its text when it is all UTF-8 (kept, not
+/// copied), else a failed request.
+fn reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: Vec<u8>) -> String {
+    let whole = utf8::utf8_prefix(&body).len() == body.len();
+    // Sound: all of it is UTF-8, just checked.
+    let body = whole.then(|| unsafe { String::from_utf8_unchecked(body) });
+    room.handle_input(now_ms, input::reply_text(id, status, body));
     drain(room)
 }
 
@@ -85,13 +119,17 @@ pub fn handle_text(room: &mut Room, now_ms: f64, input: &str) -> String {
     handle_bytes(room, now_ms, input.as_bytes())
 }
 
-/// `<id> <status> <body>`'s three parts, when `input` is a reply.
-fn reply_header(input: &str) -> Option<(u32, u32, &str)> {
-    // i64's parser is in the module already; one for u32 would add to it.
-    let number = |text: &str| u32::try_from(text.parse::<i64>().ok()?).ok();
+/// `<id> <status> <body>`'s id, status and where the body starts, when `input` is a reply.
+fn reply_header(input: &str) -> Option<(u32, u32, usize)> {
     let (id, rest) = split_space(input)?;
     let (status, body) = split_space(rest)?;
-    Some((number(id)?, number(status)?, body))
+    Some((number(id)?, number(status)?, input.len() - body.len()))
+}
+
+/// A header's id or status: a whole number, 0 to 2³²−1.
+fn number(text: &str) -> Option<u32> {
+    // i64's parser is in the module already; one for u32 would add to it.
+    u32::try_from(text.parse::<i64>().ok()?).ok()
 }
 
 /// `text` split at its first space (a byte search: str::split_once(char) brings a generic
@@ -107,7 +145,7 @@ fn split_space(text: &str) -> Option<(&str, &str)> {
 /// parsed body, or, for a body that is not JSON, carrying it as a string (what `dataType: 'json'`
 /// leaves then). A body over [`MAX_REPLY_BYTES`] is not parsed: it answers as a failed request.
 pub fn handle_reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: &str) -> String {
-    room.handle_input(now_ms, input::reply_text(id, status, Some(body)));
+    room.handle_input(now_ms, input::reply_text(id, status, Some(body.into())));
     drain(room)
 }
 

@@ -17,19 +17,26 @@ unsafe impl Sync for OneThread {}
 
 static ROOM: OneThread = OneThread(RefCell::new(None));
 
-/// Feed one input as UTF-8 bytes (JSON text, or `<id> <status> <body>` for a request's answer,
-/// whose body the shim hands as the bytes `wx.request` gave; see `docs/core-protocol.md`) at
-/// `now_ms`; returns the outputs as JSON text. Bytes rather than `&str`: the glue then copies a
-/// reply's body into the wasm memory as it came instead of encoding a string in JS.
+/// Feed one input as UTF-8 bytes at `now_ms`; returns the outputs as JSON text. `body` 0: the
+/// input is JSON text, or `<id> <status> <body>` for a request's answer that came as text. Else
+/// it is the answer's body as `wx.request` gave its bytes, followed by its header `<id> <status>`
+/// from byte `body - 1` on: kept as the reply's text where the glue copied it, not copied again
+/// (see `docs/core-protocol.md`). Bytes rather than `&str`: the glue copies a body into the wasm
+/// memory as it came instead of encoding a string in JS; a `Vec`, so that it can stay there.
 #[wasm_bindgen]
-pub fn handle(now_ms: f64, input: &[u8]) -> String {
+pub fn handle(now_ms: f64, input: Box<[u8]>, body: f64) -> String {
     // handle() never re-enters (the core calls nothing outside), so the borrow always succeeds;
     // `try_` with a bare trap rather than `borrow_mut`, whose panic message brings `core::fmt`.
     let Ok(mut slot) = ROOM.0.try_borrow_mut() else {
         core::arch::wasm32::unreachable()
     };
     let room = slot.get_or_insert_with(Room::new);
-    crate::handle_bytes(room, now_ms, input)
+    // (an f64, not a u32: wasm-bindgen checks a u32 argument with a throwing import; `as` is
+    // saturating, NaN 0)
+    match (body as usize).checked_sub(1) {
+        Some(at) => crate::handle_split(room, now_ms, input.into_vec(), at),
+        None => crate::handle_bytes(room, now_ms, &input),
+    }
 }
 
 /// The wasm memory, which the heap grows.
