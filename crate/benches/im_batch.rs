@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use webrtc_room_core::{handle_bytes, handle_json, handle_reply, Room};
+use webrtc_room_core::{handle_json, handle_reply, handle_split, Room};
 
 const NOW: f64 = 1_700_000_000_000.0;
 
@@ -129,10 +129,11 @@ fn text_reply(room: &mut Room, poll: u32, body: &str) -> String {
     handle_reply(room, NOW, poll, 200, body)
 }
 
-/// The same for a reply as the wasm export gets it (`AS_BYTES=1`).
+/// The same for a reply as the wasm export gets it (`AS_BYTES=1`): the body's bytes, then the
+/// header from byte `body` on.
 #[inline(never)]
-fn bytes_reply(room: &mut Room, input: &[u8]) -> String {
-    handle_bytes(room, NOW, input)
+fn bytes_reply(room: &mut Room, input: Vec<u8>, body: usize) -> String {
+    handle_split(room, NOW, input, body)
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -149,8 +150,8 @@ fn main() {
     println!("  input: wrapped in a {{\"reply\": {{\"id\", \"status\", \"data\"}}}} JSON input");
     println!("path   messages  input bytes  output bytes  median µs  p95 µs  median µs/msg");
     // BENCH_SIZES=1,5 for other batch sizes (a quiet room's replies: the per-reply cost)
-    // AS_BYTES=1: the "text" path as the wasm export gets it, `<id> 200 <body>` in bytes (its
-    // UTF-8 check and header included)
+    // AS_BYTES=1: the "text" path as the wasm export gets it, the body's bytes and then
+    // `<id> 200` (its UTF-8 check and header included)
     let as_bytes = std::env::var("AS_BYTES").is_ok();
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .ok()
@@ -166,15 +167,17 @@ fn main() {
         let mut sizes = (0, 0);
         for round in 0..samples + 5 {
             let reply = batch(n, seq).to_string();
+            let body = reply.len();
             seq += n as u64;
             let input = match path {
-                "text" if as_bytes => format!("{poll} 200 {reply}"),
+                "text" if as_bytes => format!("{reply}{poll} 200"),
                 "text" => reply,
                 _ => format!(r#"{{"reply":{{"id":{poll},"status":200,"data":{reply}}}}}"#),
             };
+            let input_len = input.len();
             let t0 = Instant::now();
             let out = match path {
-                "text" if as_bytes => bytes_reply(&mut room, input.as_bytes()),
+                "text" if as_bytes => bytes_reply(&mut room, input.into_bytes(), body),
                 "text" => text_reply(&mut room, poll, &input),
                 _ => handle_json(&mut room, NOW, &input),
             };
@@ -182,7 +185,7 @@ fn main() {
             if round >= 5 {
                 times.push(dt); // the first rounds warm caches and the allocator
             }
-            sizes = (input.len(), out.len());
+            sizes = (input_len, out.len());
             let out: Value = serde_json::from_str(&out).expect("outputs are JSON");
             assert!(
                 out.to_string().contains("big_group_msg_notify"),
