@@ -84,13 +84,17 @@ impl Tape {
     /// A string value (`kind` STR) or JSON text (`kind` JSON).
     pub fn text(&mut self, kind: f64, s: &str) {
         let start = self.chars.len();
-        if s.bytes().all(|b| b < 0x80) {
-            // most strings in a reply: ids, numbers' text, custom data
-            self.chars.extend(s.bytes().map(u16::from));
-        } else {
-            self.chars.extend(s.encode_utf16());
-        }
+        webrtc_room_text::utf16(s, &mut self.chars);
         self.three(kind, start as f64, self.chars.len() as f64);
+    }
+
+    /// A string with escapes, from its raw text between the quotes: unescaped straight into the
+    /// text, not made a `String` first (a custom message's data is JSON text, an escaped quote
+    /// every few characters).
+    fn escaped(&mut self, raw: &str) {
+        let start = self.chars.len();
+        webrtc_room_text::unescape_utf16(raw, &mut self.chars);
+        self.three(STR, start as f64, self.chars.len() as f64);
     }
 
     /// The string `KNOWN[k]`, which the core writes in most messages: after its first time in the
@@ -133,7 +137,7 @@ impl Tape {
             tag::FALSE => self.bool(false),
             tag::NUM => self.number(v.raw(t)),
             tag::STR => self.text(STR, v.raw(t)),
-            tag::ESC => self.text(STR, &webrtc_room_text::unescape(v.raw(t))),
+            tag::ESC => self.escaped(v.raw(t)),
             _ => {
                 let mut json = String::new();
                 v.write(&mut json);
@@ -221,6 +225,30 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_string_with_escapes_is_its_text() {
+        let text = r#"["{\"id\":7,\"n\":\"\u5f20\ud83d\ude00\ud800\"}", "张\n"]"#;
+        let doc = crate::json::Doc::parse(text).unwrap();
+        let mut t = Tape::default();
+        for item in doc.root().items().unwrap() {
+            t.val(Some(item));
+        }
+        let want = "{\"id\":7,\"n\":\"张😀\u{FFFD}\"}张\n";
+        assert_eq!(String::from_utf16(&t.chars).unwrap(), want);
+        let first = want.encode_utf16().count() - 2;
+        assert_eq!(
+            t.words,
+            [
+                STR,
+                0.0,
+                first as f64,
+                STR,
+                first as f64,
+                (first + 2) as f64
+            ]
+        );
+    }
 
     #[test]
     fn a_known_string_is_in_the_text_once_and_every_value_of_it_reads_it() {
