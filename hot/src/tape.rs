@@ -59,9 +59,24 @@ impl Tape {
 
     /// The words `at..at + n` again (a value written before: no text copied).
     pub fn again(&mut self, at: usize, n: usize) {
+        self.words.reserve(n);
         for i in at..at + n {
             let w = self.words.get(i).copied().unwrap_or(NULL);
-            self.words.push(w);
+            // Sound: room for `n` words was reserved above.
+            unsafe { self.push_reserved(w) };
+        }
+    }
+
+    /// Appends `w` where room is reserved already: no capacity check, and no call that grows.
+    ///
+    /// # Safety
+    /// `words` has room for one more.
+    #[inline(always)]
+    unsafe fn push_reserved(&mut self, w: f64) {
+        let len = self.words.len();
+        unsafe {
+            self.words.as_mut_ptr().add(len).write(w);
+            self.words.set_len(len + 1);
         }
     }
 
@@ -76,9 +91,12 @@ impl Tape {
     #[inline(always)]
     fn three(&mut self, kind: f64, a: f64, b: f64) {
         self.words.reserve(3);
-        self.words.push(kind);
-        self.words.push(a);
-        self.words.push(b);
+        // Sound: room for three was reserved above.
+        unsafe {
+            self.push_reserved(kind);
+            self.push_reserved(a);
+            self.push_reserved(b);
+        }
     }
 
     /// A string value (`kind` STR) or JSON text (`kind` JSON).
