@@ -115,6 +115,11 @@ pub fn whole_number(text: &str) -> Option<i64> {
     // `get` rather than indexing: no panic path (and its formatting code) in the module. Bytes
     // rather than char patterns (find, split_once, chain): no searcher code for them.
     let bytes = text.as_bytes();
+    // Most numbers: a few plain digits (a message's Event, a tip's OpType), whose value cannot
+    // overflow (no checked multiplication: in wasm32 each was a call of a 128-bit multiply).
+    if !bytes.is_empty() && bytes.len() < 19 && bytes.iter().all(u8::is_ascii_digit) {
+        return Some(bytes.iter().fold(0, |v, b| v * 10 + i64::from(b - b'0')));
+    }
     let (mantissa, exp) = match bytes.iter().position(|&b| b == b'e' || b == b'E') {
         Some(at) => (bytes.get(..at)?, text.get(at + 1..)?.parse::<i64>().ok()?),
         None => (bytes, 0),
