@@ -126,7 +126,7 @@ function splitTopLevel(src) {
 // Replacements for wasm-bindgen 0.2.130's helpers. `hash`: sha256 (first 16 hex digits) of the
 // generated function with all whitespace removed. Same contracts: views are made afresh on each
 // call (memory may have grown), bytes are passed at their exact length. handle() takes bytes
-// (a Vec<u8>); its one argument helper also takes a string, which it passes as its UTF-8, and a
+// (a Box<[u8]>); its one argument helper also takes a string, which it passes as its UTF-8, and a
 // list of byte arrays, which it passes as one run: the shim hands a reply's body as the bytes it
 // came as, followed by its header, and everything else as text.
 const HELPERS = {
