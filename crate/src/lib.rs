@@ -61,8 +61,10 @@ pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
     drain(room)
 }
 
-/// What the wasm export takes: one input as UTF-8 bytes, a JSON input ([`handle_json`]) or
-/// `<id> <status> <body>`, the answer to request `id` with its body as it came ([`handle_reply`]).
+/// What the wasm export takes with `body` 0: one input as UTF-8 bytes, a JSON input
+/// ([`handle_json`]) or `<id> <status> <body>`, the answer to request `id` with its body as it
+/// came ([`handle_reply`]; the shim sends this form for a runtime that hands text, and an answer
+/// that came as bytes in [`handle_split`]'s).
 /// JSON inputs are objects, so a leading digit tells them apart, and the body is neither escaped
 /// nor copied by the shim. Bytes that are not UTF-8 (only a body can hold any: a hostile
 /// server's) are not decoded: a reply answers as a failed request, anything else as a bad input.
