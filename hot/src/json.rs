@@ -455,10 +455,7 @@ impl<'d, 'a> Node<'d, 'a> {
     /// An object's field `key` (its last one, as JSON.parse keeps).
     #[inline(always)]
     pub fn get(self, key: &str) -> Option<Node<'d, 'a>> {
-        match self.field(key, 0) {
-            0 => None,
-            at => Some(self.at(at)),
-        }
+        self.cursor().get(key)
     }
 
     /// The object's fields, for lookups in about the order the text has them ([`Cursor`]).
