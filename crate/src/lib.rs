@@ -70,13 +70,16 @@ pub fn handle_json(room: &mut Room, now_ms: f64, input: &str) -> String {
 /// server's) are not decoded: a reply answers as a failed request, anything else as a bad input.
 pub fn handle_bytes(room: &mut Room, now_ms: f64, input: &[u8]) -> String {
     let text = utf8::utf8_prefix(input);
+    let whole = text.len() == input.len();
     match reply_header(text) {
         // (the body copied: this form is the rare one, from a runtime that hands text)
         Some((id, status, body)) => {
-            let body = input.get(body..).unwrap_or_default().to_vec();
+            // Sound: all of it is UTF-8 when `whole`.
+            let body = input.get(body..).filter(|_| whole);
+            let body = body.map(|b| unsafe { String::from_utf8_unchecked(b.to_vec()) });
             reply(room, now_ms, id, status, body)
         }
-        None if text.len() == input.len() => handle_json(room, now_ms, text),
+        None if whole => handle_json(room, now_ms, text),
         None => {
             room.reject_input(DecodeError("input is not UTF-8 text".into()), None);
             drain(room)
@@ -103,15 +106,15 @@ pub fn handle_split(room: &mut Room, now_ms: f64, mut input: Vec<u8>, body: usiz
         return drain(room);
     };
     input.truncate(body);
-    reply(room, now_ms, id, status, input)
+    let whole = utf8::utf8_prefix(&input).len() == input.len();
+    // Sound: all of it is UTF-8, just checked.
+    let body = whole.then(|| unsafe { String::from_utf8_unchecked(input) });
+    reply(room, now_ms, id, status, body)
 }
 
-/// The answer to request `id`, its body as it came: its text when it is all UTF-8 (kept, not
-/// copied), else a failed request.
-fn reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: Vec<u8>) -> String {
-    let whole = utf8::utf8_prefix(&body).len() == body.len();
-    // Sound: all of it is UTF-8, just checked.
-    let body = whole.then(|| unsafe { String::from_utf8_unchecked(body) });
+/// The answer to request `id`: its body as text, `None` for one that was not UTF-8 (a failed
+/// request).
+fn reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: Option<String>) -> String {
     room.handle_input(now_ms, input::reply_text(id, status, body));
     drain(room)
 }
@@ -147,8 +150,7 @@ fn split_space(text: &str) -> Option<(&str, &str)> {
 /// parsed body, or, for a body that is not JSON, carrying it as a string (what `dataType: 'json'`
 /// leaves then). A body over [`MAX_REPLY_BYTES`] is not parsed: it answers as a failed request.
 pub fn handle_reply(room: &mut Room, now_ms: f64, id: u32, status: u32, body: &str) -> String {
-    room.handle_input(now_ms, input::reply_text(id, status, Some(body.into())));
-    drain(room)
+    reply(room, now_ms, id, status, Some(body.into()))
 }
 
 /// `items.join(sep)` without std's `join`, whose generic copy loop is over 1 KB of wasm.
