@@ -9,7 +9,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { loadCore } = require('./support/core-realm')
+const { loadInWeChatLikeRealm, WASM_PATH } = require('./support/core-realm')
 
 const PROPS = JSON.stringify({ props: { roomID: 1234, userID: 'u-self', userSig: 'sig', sdkAppID: 1400000000, enableIM: true } })
 const bytes = (...parts) => Uint8Array.from(Buffer.concat(parts.map((p) => Buffer.from(p))))
@@ -17,8 +17,8 @@ const ascii = (s) => Uint8Array.from(Buffer.from(s))
 
 // Two instances in the same state: started, their login request pending (the same id).
 async function twoRooms () {
-  const glue = loadCore()
-  const rooms = await Promise.all([glue.load(), glue.load()])
+  const glue = loadInWeChatLikeRealm()
+  const rooms = await Promise.all([glue.load(WASM_PATH), glue.load(WASM_PATH)])
   let id
   for (const room of rooms) {
     room.handle(1, PROPS)

@@ -7,7 +7,6 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
-const zlib = require('zlib');
 
 const ROOT = path.resolve(__dirname, '..');
 const GLUE = path.join(ROOT, 'webrtc-room', 'core', 'room.js');
@@ -140,24 +139,7 @@ test('long text (past the decoder\'s chunking) agrees with Node', () => {
 // TextDecoder, WeakRef or FinalizationRegistry; a WXWebAssembly stand-in reads the package path
 // relative to the project root, un-brotlis it and instantiates with Node's WebAssembly.
 
-function loadInWeChatLikeRealm(globals = {}) {
-  const realWebAssembly = WebAssembly;
-  const ctx = vm.createContext({ ...globals });
-  vm.runInContext('delete globalThis.WebAssembly; delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;', ctx);
-  if (!globals.TextEncoder) assert.equal(vm.runInContext('typeof WebAssembly + typeof TextEncoder + typeof TextDecoder', ctx), 'undefinedundefinedundefined');
-  ctx.WXWebAssembly = {
-    instantiate(packagePath, imports) {
-      assert.ok(packagePath.startsWith('/'), 'a code-package path is absolute');
-      const bytes = zlib.brotliDecompressSync(fs.readFileSync(path.join(ROOT, packagePath)));
-      return realWebAssembly.instantiate(bytes, imports);
-    },
-  };
-  ctx.module = { exports: {} };
-  vm.runInContext(fs.readFileSync(GLUE, 'utf8'), ctx, { filename: GLUE });
-  return ctx.module.exports;
-}
-
-const WASM_PATH = '/webrtc-room/core/room_bg.wasm.br';
+const { loadInWeChatLikeRealm, WASM_PATH } = require('./support/core-realm');
 
 // Relies on the core's warning for an unknown input naming the offending key
 // (docs/core-protocol.md: "detail says what was wrong").

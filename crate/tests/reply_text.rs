@@ -3,9 +3,15 @@
 //! good bodies, malformed ones and oversized ones, without a panic. The same answer as bytes (what
 //! the shim sends for `responseType: 'arraybuffer'`, `handle_bytes`) gives the outputs of the
 //! text; a body that is not UTF-8 is a failed request, and other input that is not is a bad input.
+//! The answer as the wasm export gets it from the shim, the body followed by its header
+//! (`handle_split`, which keeps the body where it lies), gives the outputs of the header first, for
+//! every such body and other statuses; a header it cannot read is a bad input and the request
+//! stays pending.
 
 use serde_json::{json, Value};
-use webrtc_room_core::{handle_bytes, handle_json, handle_text, Room, MAX_REPLY_BYTES};
+use webrtc_room_core::{
+    handle_bytes, handle_json, handle_split, handle_text, Room, MAX_REPLY_BYTES,
+};
 
 const NOW: f64 = 1_700_000_000_000.0;
 
@@ -263,4 +269,86 @@ fn an_oversized_body_as_bytes_is_a_failed_request() {
         "x".repeat(pad)
     );
     assert!(logged_in(&reply_bytes(body.as_bytes())));
+}
+
+/// The answer with `body` and then `header` (`<id> <status>`), as the shim sends bytes.
+fn split(room: &mut Room, body: &[u8], header: &str) -> String {
+    let input = [body, header.as_bytes()].concat();
+    handle_split(room, NOW, input, body.len())
+}
+
+#[test]
+fn the_body_then_its_header_gives_the_outputs_of_the_header_then_the_body() {
+    let good = r#"{"ActionStatus":"OK","ErrorCode":0,"TinyId":7,"A2Key":"a2 张三 😀"}"#.as_bytes();
+    let pad = MAX_REPLY_BYTES - r#"{"ActionStatus":"OK","TinyId":1,"A2Key":""}"#.len();
+    let at_bound = format!(
+        r#"{{"ActionStatus":"OK","TinyId":1,"A2Key":"{}"}}"#,
+        "x".repeat(pad)
+    );
+    let over = vec![b'x'; MAX_REPLY_BYTES + 1];
+    let cut = [&good[..20], b"\xe4\xb8"].concat();
+    let cases: [(&[u8], &str); 8] = [
+        (good, "logged in"),
+        (b"", "without a JSON body"),
+        (b"{\"ActionStatus\":", "without a JSON body"),
+        (b"<html>502</html>", "without a JSON body"),
+        (b"\xff\xfe{\x00", "not UTF-8"),
+        (&cut, "not UTF-8"),
+        (at_bound.as_bytes(), "logged in"),
+        (&over, "over 1 MiB"),
+    ];
+    for (body, what) in cases {
+        for status in [200, 502] {
+            let (mut a, mut b, id) = rooms();
+            let by_split = split(&mut a, body, &format!("{id} {status}"));
+            let by_bytes = handle_bytes(
+                &mut b,
+                NOW,
+                &[format!("{id} {status} ").as_bytes(), body].concat(),
+            );
+            assert_eq!(by_split, by_bytes, "{what}, status {status}");
+            if status == 200 {
+                match what {
+                    "logged in" => assert!(logged_in(&outputs(&by_split)), "{by_split}"),
+                    _ => {
+                        let info = error_info(&outputs(&by_split));
+                        assert!(info.contains(what), "{what}: {by_split}")
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_header_it_cannot_read_is_a_bad_input_and_the_request_stays_pending() {
+    let (mut room, _, id) = rooms();
+    let body = br#"{"ActionStatus":"OK","TinyId":1,"A2Key":"k"}"#;
+    let bad_headers = [
+        String::new(),
+        format!("{id}"),
+        format!("{id} "),
+        "x 200".to_string(),
+        format!("{id} 2x"),
+        "4294967296 200".to_string(),
+        format!("{id}\u{a0}200"),
+    ];
+    for header in &bad_headers {
+        let out = outputs(&split(&mut room, body, header));
+        let warning = &out["events"][0]["detail"];
+        assert_eq!(warning["tag"], "warning", "{header:?}: {out}");
+        assert_eq!(warning["code"], -1);
+    }
+    // a header that is not UTF-8, and one said to start past the end
+    let input = [&body[..], b"1 \xff"].concat();
+    let out = outputs(&handle_split(&mut room, NOW, input, body.len()));
+    assert_eq!(out["events"][0]["detail"]["tag"], "warning");
+    let out = outputs(&handle_split(&mut room, NOW, body.to_vec(), body.len() + 5));
+    assert_eq!(out["events"][0]["detail"]["tag"], "warning");
+    // the login is still pending: its answer logs in
+    assert!(logged_in(&outputs(&split(
+        &mut room,
+        body,
+        &format!("{id} 200")
+    ))));
 }
