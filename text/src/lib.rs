@@ -226,7 +226,7 @@ pub fn unescape_utf16(raw: &str, out: &mut Vec<u16>) {
                 .iter()
                 .try_fold(0u32, |n, d| Some(n << 4 | char::from(*d).to_digit(16)?))
         };
-        // the end (or a lone backslash there, which the parser lets not through)
+        // the end (or a lone backslash there, which the parser does not let through)
         let Some(&c) = b.get(1) else {
             return;
         };

@@ -1,5 +1,5 @@
 // The self time of each wasm function under the bench's text_reply (handle_reply), or bytes_reply
-// (handle_bytes) with AS_BYTES=1, in a .cpuprofile (argv[2]: its directory), as shares of the core's time on the
+// (handle_split) with AS_BYTES=1, in a .cpuprofile (argv[2]: its directory), as shares of the core's time on the
 // bench's batches.
 const fs = require('fs')
 const path = require('path')
